@@ -1,6 +1,7 @@
 // House rules of DESIGN §2 as import restrictions: a wrong-way import fails `npm test`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 const forbid = (...folders) => ({
   'no-restricted-imports': ['error', {
@@ -20,7 +21,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  { files: ['bin/**/*.js', 'eslint.config.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
+  { files: ['bin/**/*.js', 'bench/**/*.{js,mjs}', 'scripts/**/*.{js,mjs}', 'eslint.config.js'], languageOptions: { globals: globals.node } },
   // sim is the design-neutral mm core: it knows no design, no metric, no output.
   { files: ['src/sim/**'], rules: forbid('backends', 'metrics', 'report', 'cli', 'sweep', 'config') },
   // backends decide only; they use the core and nothing downstream of it.

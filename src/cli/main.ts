@@ -1,0 +1,73 @@
+// The command line (DESIGN §5): argument -> options mapping, a library call, rendering, exit code.
+import { Command, CommanderError } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { CdmError, ExitCode, UsageError } from '../errors.js';
+import { TOOL_VERSION } from '../version.js';
+import { registerInfoCommands } from './info.js';
+import { runReplay } from './replay.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program
+    .name('cdm-replay')
+    .description('Replay page-level memory traces through Linux placement designs for coherent device memory and compare them.')
+    .version(TOOL_VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showSuggestionAfterError();
+  let exitCode: number = ExitCode.ok;
+  program
+    .argument('[trace]', 'trace file (trace@1 CSV, .gz ok), or - for stdin')
+    .option('-b, --backend <list>', 'backends: names, a comma list, NAME:VARIANT, or all', 'all')
+    .option('-p, --preset <name>', 'machine preset (see `cdm-replay presets`)')
+    .option('-c, --config <file>', 'scenario config (YAML or JSON), on top of its preset')
+    .option('-s, --set <key=value>', 'override a config key by dotted path (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('-f, --format <fmt>', 'table | json', 'table')
+    .option('-o, --out <file>', 'write the report to a file instead of stdout')
+    .option('--input-format <fmt>', 'trace format (default: sniffed)')
+    .option('--ignore-columns', 'ignore unknown trace columns instead of failing')
+    .option('--strict', 'treat an op a design cannot express as an error (exit 2)')
+    .action(async (trace: string | undefined, opts) => {
+      if (!trace) {
+        program.outputHelp();
+        exitCode = ExitCode.usage;
+        return;
+      }
+      exitCode = await runReplay(trace, opts);
+    });
+  registerInfoCommands(program, (code) => { exitCode = code; });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (e) {
+    return handleError(e);
+  }
+}
+
+export function handleError(e: unknown): number {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
+    return ExitCode.usage; // commander already printed its one line
+  }
+  if (e instanceof CdmError) {
+    process.stderr.write(`cdm-replay: ${e.message}\n`);
+    return e.exitCode;
+  }
+  const err = e as Error;
+  process.stderr.write(`cdm-replay: internal error: ${err?.message ?? String(e)}\n${err?.stack ?? ''}\n` +
+    'This is a bug. Please report it with the command line and, if you can, the trace and config.\n');
+  return ExitCode.internal;
+}
+
+/** Writes text to --out or stdout. */
+export function emit(text: string, out: string | undefined): void {
+  if (out) {
+    try {
+      writeFileSync(out, text);
+    } catch (e) {
+      throw new UsageError(`cannot write ${out}: ${(e as Error).message}`);
+    }
+  } else {
+    process.stdout.write(text);
+  }
+}

@@ -1,0 +1,89 @@
+// The replay engine (DESIGN §1): one pass over the trace drives every selected backend, each on
+// its own simulated machine, then the report is assembled and validated against report@1.
+import type { BackendChoice } from '../backends/registry.js';
+import type { Config } from '../config/index.js';
+import { MetricsCollector } from '../metrics/collect.js';
+import { parseReport, type Report } from '../report/schema.js';
+import { Machine } from '../sim/machine.js';
+import { openTrace } from '../trace/registry.js';
+import { Op } from '../trace/events.js';
+import { Run } from './apply.js';
+import { estimateCost } from './cost.js';
+import { machineSpec } from './machine-spec.js';
+import { TOOL_VERSION } from '../version.js';
+
+export interface ReplayOptions {
+  tracePath: string;
+  config: Config;
+  presetName: string;
+  backends: BackendChoice[];
+  inputFormat?: string;
+  ignoreColumns?: boolean;
+  warnings?: string[];
+  /** Called every so many events with the count so far (progress display). */
+  onProgress?: (events: number) => void;
+}
+
+export async function replay(o: ReplayOptions): Promise<Report> {
+  const { config } = o;
+  const trace = await openTrace(o.tracePath, { inputFormat: o.inputFormat, ignoreColumns: o.ignoreColumns });
+  const runs = o.backends.map((choice) => {
+    const knobs = (config.backends[choice.def.name] ?? {}) as Record<string, unknown>;
+    const { design, knobs: effective } = choice.def.create(choice.variant, knobs);
+    const machine = new Machine(machineSpec(config, choice.def.kernelModel), design, { windowNs: config.metrics.windowNs });
+    const metrics = new MetricsCollector(machine, config.metrics.pingPongNs);
+    return { choice, effective, machine, metrics, run: new Run(machine, metrics, trace.info.strings, trace.info.path) };
+  });
+  const eventNs = config.timing.eventNs;
+  let index = 0;
+  let lastTime = 0;
+  let accesses = 0;
+  for await (const b of trace.batches) {
+    for (let i = 0; i < b.count; i++) {
+      const t = b.time[i] === b.time[i] ? b.time[i] : index * eventNs;
+      index++;
+      lastTime = t;
+      const op = b.op[i];
+      if (op === Op.read || op === Op.write || op === Op.fault) accesses++;
+      for (let r = 0; r < runs.length; r++) runs[r].run.apply(b, i, t);
+    }
+    o.onProgress?.(index);
+  }
+  const first = runs[0]?.machine;
+  const pagesTouched = first ? first.pagesTouched() : 0;
+  const report = {
+    schema: 'cdm-replay/report@1',
+    tool: { name: 'cdm-replay', version: TOOL_VERSION },
+    trace: {
+      path: trace.info.path,
+      format: trace.info.format,
+      events: trace.info.events,
+      accesses,
+      pages_touched: pagesTouched,
+      duration_ns: lastTime,
+      sha256: trace.info.sha256,
+      start_time: trace.info.startTime,
+      skipped: trace.info.skipped,
+    },
+    machine: {
+      preset: o.presetName,
+      nodes: config.nodes.map((n) => ({ id: n.id, kind: n.kind, capacity_pages: Math.floor(n.capacity / config.pageSize) })),
+    },
+    config: config as unknown as Record<string, unknown>,
+    backends: runs.map(({ choice, effective, metrics }) => {
+      const s = metrics.finish();
+      return {
+        label: choice.label,
+        name: choice.def.name,
+        variant: choice.variant,
+        description: choice.def.description,
+        config: { variant: choice.variant, kernelModel: choice.def.kernelModel, ...effective },
+        ...s,
+        unsupported: {},
+        cost: estimateCost(config, { remoteByPair: metrics.remoteByPair(), movedByPair: metrics.movedByPair }),
+      };
+    }),
+    warnings: o.warnings ?? [],
+  };
+  return parseReport(report);
+}

@@ -1,0 +1,256 @@
+// Accesses and page faults (KERNEL-MODEL §2.4-2.5, §2.9; mm/memory.c handle_mm_fault(),
+// do_anonymous_page(), do_read_fault()/do_shared_fault(), do_swap_page(); mm/memcontrol.c
+// try_charge_memcg()). The hot path is `access()` on a present page: a hash lookup and counters.
+import { allocWithPolicy, GFP_USER_RECLAIM } from './alloc.js';
+import type { Machine } from './machine.js';
+import { PTE_NONE, PTE_SWAP, PTE_ZERO } from './machine.js';
+import { DEFAULT_POLICY, MemPolicy } from './mempolicy.js';
+import { Mm, Rss, Vma, VmaKind, VmFlag } from './mm.js';
+import { numaHintFault } from './numab.js';
+import { outOfMemory } from './oom.js';
+import { PageKind, PF, Placed } from './pages.js';
+import { memcgReclaim } from './reclaim.js';
+import { rssSlot } from './rmap.js';
+import { ZoneType } from './spec.js';
+import { EV, NS } from './vmstat.js';
+import { MAX_RECLAIM_RETRIES } from './alloc.js';
+
+/** get_task_policy(): the thread's own policy, else the process's, else none (default). */
+export function taskPolicy(mm: Mm, tid: number): MemPolicy | null {
+  if (tid >= 0 && mm.threadPolicy.size) {
+    const t = mm.threadPolicy.get(tid);
+    if (t) return t;
+  }
+  return mm.taskPolicy;
+}
+
+/**
+ * try_charge_memcg(): charge `n` pages of `kind` (0 = kernel) to the process's memcg. Over a limit:
+ * one `max` event, reclaim up to MAX_RECLAIM_RETRIES times, then the memcg OOM killer. Returns false
+ * when the charge fails (the faulting task was the victim or nothing could be killed).
+ */
+export function charge(m: Machine, mm: Mm, n: number, kind: number, cpuNode: number): boolean {
+  const list = m.memcgs.list;
+  let raisedMax = false;
+  let retries = MAX_RECLAIM_RETRIES;
+  for (let guard = 0; guard < 1000; guard++) {
+    let over = -1;
+    for (let c = mm.memcg; c >= 0; c = list[c].parent) if (list[c].usage + n > list[c].maxPages) { over = c; break; }
+    if (over < 0) {
+      for (let c = mm.memcg; c >= 0; c = list[c].parent) {
+        const g = list[c];
+        g.usage += n;
+        if (g.usage > g.peak) g.peak = g.usage;
+        if (kind === PageKind.ANON) g.anon += n;
+        else if (kind === PageKind.FILE) g.file += n;
+        else if (kind === PageKind.SHMEM) g.shmem += n;
+        else g.kernel += n;
+      }
+      return true;
+    }
+    if (!raisedMax) { list[over].events.max++; raisedMax = true; }
+    const reclaimed = memcgReclaim(m, over, n, cpuNode);
+    if (list[over].maxPages - list[over].usage >= n) continue;
+    if (reclaimed > 0) continue;
+    if (retries-- > 0) continue;
+    const victim = outOfMemory(m, -1, over);
+    if (victim < 0 || victim === mm.pid || mm.killed) return false;
+    retries = MAX_RECLAIM_RETRIES;
+  }
+  return false;
+}
+
+/**
+ * Page-table pages for `vpn` (KERNEL-MODEL §2.4): a PTE table per 2 MiB, a PMD table per 1 GiB and
+ * a PUD table per 512 GiB, allocated under the task policy on the faulting CPU's node, charged.
+ */
+function allocPageTables(m: Machine, mm: Mm, vpn: number, cpuNode: number, tid: number): boolean {
+  const per = m.ptrsPerTable;
+  // Fast check: the PTE table exists, so the upper levels do too.
+  if (m.pgtables.get(mm.pid, Math.floor(vpn / per) * 4) >= 0) return true;
+  for (let level = 3; level >= 1; level--) {
+    const key = Math.floor(vpn / per ** level) * 4 + (level - 1);
+    if (m.pgtables.get(mm.pid, key) >= 0) continue;
+    const pl = allocWithPolicy(m, taskPolicy(mm, tid), -1, cpuNode, ZoneType.NORMAL, GFP_USER_RECLAIM, mm.pid);
+    if (pl.zone < 0) return false;
+    if (!charge(m, mm, 1, 0, cpuNode)) {
+      m.topo.free[pl.zone]++;
+      m.counters.ev[EV.pgfree]++;
+      return false;
+    }
+    m.pgtables.set(mm.pid, key, pl.zone);
+    const pos = m.topo.zoneNode[pl.zone];
+    m.counters.addNode(NS.nr_page_table_pages, pos, 1);
+    mm.pageTables[pos]++;
+  }
+  return true;
+}
+
+/**
+ * Allocates, charges and installs a page for a fault. `pol`/`ilx` select the node; returns the
+ * slot or -1 (allocation or charge failed; the task may have been OOM-killed).
+ */
+function newPage(
+  m: Machine, mm: Mm, vma: Vma, pol: MemPolicy | null, ilx: number, kind: number, space: number, index: number,
+  cpuNode: number, devicePlaced: boolean,
+): number {
+  const pl = allocWithPolicy(m, pol, ilx, cpuNode, ZoneType.MOVABLE, GFP_USER_RECLAIM, mm.pid);
+  if (pl.zone < 0) { m.allocFailures++; return -1; }
+  const placed = devicePlaced && pl.placed === Placed.REQUESTED ? Placed.DEVICE_TOUCH : pl.placed;
+  return chargeAndInstall(m, mm, vma, pl.zone, kind, space, index, placed, cpuNode);
+}
+
+/** Charges and installs a page already taken from `zone`; frees it again if the charge fails. */
+function chargeAndInstall(
+  m: Machine, mm: Mm, vma: Vma, zone: number, kind: number, space: number, index: number, placed: number, cpuNode: number,
+): number {
+  // The kernel allocates first and charges after; a failed charge frees the page again.
+  if (!charge(m, mm, 1, kind, cpuNode)) {
+    m.topo.free[zone]++;
+    m.counters.ev[EV.pgfree]++;
+    m.allocFailures++;
+    return -1;
+  }
+  const locked = (vma.flags & VmFlag.LOCKED) !== 0;
+  const s = m.installPage(zone, kind, space, index, mm.memcg, placed, locked);
+  if (locked) {
+    m.pages.flags[s] |= PF.MLOCKED;
+    m.counters.addNode(NS.nr_mlock, m.pages.node[s], 1);
+    m.counters.ev[EV.unevictable_pgs_mlocked]++;
+  }
+  return s;
+}
+
+function mapPage(m: Machine, mm: Mm, s: number, vpn: number): void {
+  const p = m.pages;
+  m.ptes.set(mm.pid, vpn, s);
+  if (p.kind[s] !== PageKind.ANON && p.mapcount[s] === 0) m.counters.addNode(NS.nr_mapped, p.node[s], 1);
+  p.mapcount[s]++;
+  mm.rss[rssSlot(p.kind[s])]++;
+}
+
+/**
+ * Handles a fault on (mm, vpn): returns the page slot now mapped, PTE_ZERO for a read of
+ * never-written anon memory (the shared zero page), or -1 on failure.
+ */
+export function fault(m: Machine, mm: Mm, vma: Vma, vpn: number, write: boolean, cpuNode: number, tid: number, devicePlaced: boolean): number {
+  const c = m.counters.ev;
+  c[EV.pgfault]++;
+  if (!allocPageTables(m, mm, vpn, cpuNode, tid)) return -1;
+  const entry = m.ptes.get(mm.pid, vpn);
+  if (entry === PTE_NONE) m.touchedPages++; // first touch since the page was mapped
+  if (vma.kind === VmaKind.ANON) {
+    if (entry === PTE_NONE && !write) {
+      // do_anonymous_page(): a read maps the zero page; nothing is allocated or charged.
+      m.ptes.set(mm.pid, vpn, PTE_ZERO);
+      return PTE_ZERO;
+    }
+    if (entry === PTE_SWAP) {
+      // do_swap_page(): major fault, the page comes back under the current policy.
+      c[EV.pgmajfault]++;
+      c[EV.pswpin]++;
+      c[EV.pgpgin] += m.pageSize / 1024;
+      m.swapUsed--;
+      mm.rss[Rss.SWAPENTS]--;
+      m.ptes.delete(mm.pid, vpn);
+    }
+    const pol = vma.policy ?? taskPolicy(mm, tid);
+    const s = newPage(m, mm, vma, pol, vma.pgoff + (vpn - vma.start), PageKind.ANON, mm.pid, vpn, cpuNode, devicePlaced);
+    if (s < 0) return -1;
+    if (entry === PTE_ZERO) m.ptes.delete(mm.pid, vpn); // copy-on-write from the zero page
+    mapPage(m, mm, s, vpn);
+    return s;
+  }
+  // File and shmem: the page cache first (filemap_fault() / shmem_fault()).
+  const space = -vma.fileId - 1;
+  const pgoff = vma.pgoff + (vpn - vma.start);
+  let s = m.cache.get(space, pgoff);
+  if (s < 0) {
+    const kind = vma.kind === VmaKind.FILE ? PageKind.FILE : PageKind.SHMEM;
+    if (s === PTE_SWAP) {
+      c[EV.pgmajfault]++;
+      c[EV.pswpin]++;
+      c[EV.pgpgin] += m.pageSize / 1024;
+      m.swapUsed--;
+      m.cache.delete(space, pgoff);
+    } else if (kind === PageKind.FILE) {
+      c[EV.pgmajfault]++; // read from the file
+      c[EV.pgpgin] += m.pageSize / 1024;
+    }
+    // Page cache follows the task policy only; shmem honours the mbind (shared) policy.
+    const pol = kind === PageKind.FILE ? taskPolicy(mm, tid) : vma.policy ?? taskPolicy(mm, tid);
+    s = newPage(m, mm, vma, pol, kind === PageKind.FILE ? -1 : pgoff, kind, space, pgoff, cpuNode, devicePlaced);
+    if (s < 0) return -1;
+    m.cache.set(space, pgoff, s);
+  }
+  mapPage(m, mm, s, vpn);
+  return s;
+}
+
+/**
+ * Populates an absent anon page with a page the caller already took from `zone` (a driver's
+ * migrate_vma on a hole, migrate_vma_insert_page()). Returns the slot or -1.
+ */
+export function populateAnon(m: Machine, mm: Mm, vma: Vma, vpn: number, zone: number, placed: number, cpuNode: number): number {
+  if (!allocPageTables(m, mm, vpn, cpuNode, -1)) { m.topo.free[zone]++; return -1; }
+  if (m.ptes.get(mm.pid, vpn) === PTE_ZERO) m.ptes.delete(mm.pid, vpn);
+  const s = chargeAndInstall(m, mm, vma, zone, PageKind.ANON, mm.pid, vpn, placed, cpuNode);
+  if (s >= 0) mapPage(m, mm, s, vpn);
+  return s;
+}
+
+/** Marks an access on a resident page: young, dirty, per-node counts, remote accounting. */
+export function touch(m: Machine, s: number, agentPos: number, agentSlot: number, write: boolean, window: number): void {
+  const p = m.pages;
+  p.flags[s] |= write ? PF.YOUNG | PF.DIRTY : PF.YOUNG;
+  const node = p.node[s];
+  const n = p.nodeCount;
+  m.agentAccesses[agentSlot]++;
+  if (node !== agentPos) m.agentRemote[agentSlot]++;
+  m.accessMatrix[agentPos * n + node]++;
+  const base = s * n;
+  const shift = window - p.accWindow[s];
+  if (shift !== 0) {
+    const f = shift > 60 ? 0 : 2 ** -shift;
+    for (let i = 0; i < n; i++) p.acc[base + i] *= f;
+    p.accWindow[s] = window;
+  }
+  p.acc[base + agentPos]++;
+}
+
+/** One access by `agent` to (mm, vpn). */
+export function access(
+  m: Machine, mm: Mm, vma: Vma, vpn: number, write: boolean, agent: number, tid: number, window: number,
+): void {
+  const agentPos = m.agentNode(agent);
+  const agentSlot = m.agentSlot(agent);
+  const isCpu = agent >= 0;
+  let s = m.ptes.get(mm.pid, vpn);
+  if (s >= 0) {
+    if (isCpu && m.pages.flags[s] & PF.PROTNONE) {
+      m.faultsCpu++;
+      numaHintFault(m, mm, vma, s, agentPos, taskPolicy(mm, tid));
+    }
+    touch(m, s, agentPos, agentSlot, write, window);
+    return;
+  }
+  if (s === PTE_ZERO && !write) {
+    m.agentAccesses[agentSlot]++; // the shared zero page: no node of its own to be remote from
+    return;
+  }
+  // A device's first touch is served by a CPU-side fault on the node the design names.
+  let cpuNode = agentPos;
+  let devicePlaced = false;
+  if (!isCpu) {
+    const d = m.design.deviceFirstTouchNode(m.topo.ids[agentPos], m.topo.ids[m.nearestCpuNode(agentPos)]);
+    cpuNode = m.topo.pos[d.node];
+    devicePlaced = d.requested;
+  }
+  if (isCpu) m.faultsCpu++;
+  else m.faultsDevice++;
+  s = fault(m, mm, vma, vpn, write, cpuNode, tid, devicePlaced);
+  if (s >= 0) touch(m, s, agentPos, agentSlot, write, window);
+  else if (s === PTE_ZERO) m.agentAccesses[agentSlot]++;
+}
+
+export { DEFAULT_POLICY };

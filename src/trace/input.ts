@@ -1,0 +1,113 @@
+// The input layer: a trace path (or `-` for stdin) as a stream of decompressed Buffer chunks.
+// gzip is recognised by its magic bytes, not the name, so `zcat`-less pipes and misnamed files
+// work. sha256 covers the bytes as given (compressed for .gz), hashed as they stream past, and
+// nothing is held beyond a chunk or two: memory does not grow with the trace.
+import { createHash, type Hash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import { pipeline, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { CdmError, TraceDataError, UsageError } from '../errors.js';
+
+/** Read size: large enough that per-chunk overhead vanishes, small enough to stay cache-friendly. */
+const CHUNK = 256 * 1024;
+
+export interface TraceInput {
+  /** The name used in messages: the path, or `<stdin>`. */
+  readonly name: string;
+  /** True when the input was gzip (by its magic bytes). */
+  readonly gzip: boolean;
+  /** Decompressed chunks; iterate once. */
+  readonly chunks: AsyncGenerator<Buffer>;
+  /** Hex sha256 of the bytes as given; '' until `chunks` has been read to the end. */
+  sha256: string;
+}
+
+export interface OpenInputOptions {
+  /** What `-` reads (default process.stdin); tests pass their own stream. */
+  stdin?: Readable;
+}
+
+/** Opens a file path or `-`. A missing or unreadable file is a UsageError (exit 2). */
+export async function openInput(path: string, options: OpenInputOptions = {}): Promise<TraceInput> {
+  if (path === '-') return openReadable(options.stdin ?? process.stdin, '<stdin>');
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, 'r');
+    // Reads from a directory fail only later (EISDIR); FIFOs and /dev/stdin are fine.
+    if ((await handle.stat()).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+  } catch (err) {
+    await handle?.close();
+    throw readError(path, err);
+  }
+  return openReadable(handle.createReadStream({ highWaterMark: CHUNK }), path);
+}
+
+/** Wraps any byte stream (stdin, a file stream, a test stream) the same way as openInput. */
+export async function openReadable(stream: Readable, name: string): Promise<TraceInput> {
+  const hash = createHash('sha256');
+  const input = { name, gzip: false, chunks: undefined as unknown as AsyncGenerator<Buffer>, sha256: '' };
+  const raw = rawChunks(stream, hash, name, () => {
+    input.sha256 = hash.digest('hex');
+  });
+  // Peek until the two magic bytes are known (stdin may deliver a single byte first).
+  const head: Buffer[] = [];
+  let size = 0;
+  while (size < 2) {
+    const r = await raw.next();
+    if (r.done) break;
+    head.push(r.value);
+    size += r.value.length;
+  }
+  const first = Buffer.concat(head);
+  input.gzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+  const all = prepend(head, raw);
+  input.chunks = input.gzip ? gunzip(all, name) : all;
+  return input;
+}
+
+/** Yields `head` and then the rest of `rest`. */
+export async function* prepend(head: readonly Buffer[], rest: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  for (const chunk of head) yield chunk;
+  yield* rest;
+}
+
+async function* rawChunks(stream: Readable, hash: Hash, name: string, done: () => void): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      hash.update(bytes);
+      yield bytes;
+    }
+  } catch (err) {
+    throw err instanceof CdmError ? err : readError(name, err);
+  }
+  done();
+}
+
+async function* gunzip(compressed: AsyncGenerator<Buffer>, name: string): AsyncGenerator<Buffer> {
+  const gz = createGunzip({ chunkSize: CHUNK });
+  // pipeline forwards errors both ways and closes the source when the consumer stops early.
+  pipeline(Readable.from(compressed, { objectMode: false }), gz, () => {});
+  try {
+    for await (const chunk of gz as AsyncIterable<Buffer>) yield chunk;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (!code.startsWith('Z_')) throw err;
+    // zlib reports no position; bytesWritten is the compressed input it had taken before the
+    // failing piece, so the damage lies at or after it.
+    throw new TraceDataError(name, `byte ${gz.bytesWritten}`, 'gzip data', (err as Error).message,
+      'is not valid gzip (expected an intact gzip stream; the damage is at or after this compressed byte offset)');
+  }
+}
+
+function readError(path: string, err: unknown): UsageError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why: Record<string, string> = {
+    ENOENT: 'no such file',
+    EACCES: 'permission denied',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'a path component is not a directory',
+  };
+  const reason = (code && why[code]) ?? (err as Error).message;
+  return new UsageError(`cannot read trace "${path}": ${reason}${code ? ` (${code})` : ''}`);
+}

@@ -1,0 +1,72 @@
+// The format registry (STYLE habit 3): readers by name, sniffing, and openTrace, which ties the
+// input layer, format detection and a reader together. A new format = one module + one line here.
+import { UsageError } from '../errors.js';
+import type { EventBatch, ReadOptions, TraceInfo, TraceReader } from './events.js';
+import { csvReader } from './csv.js';
+import { openInput, prepend, type OpenInputOptions } from './input.js';
+
+/** Every reader; the first is the fallback when sniffing recognises nothing. */
+export const READERS: readonly TraceReader[] = [csvReader];
+
+/** Other names `--input-format` accepts, mapped to a reader's name. */
+export const FORMAT_ALIASES: Readonly<Record<string, string>> = { csv: 'trace@1' };
+
+/** How many decompressed bytes the sniffers see. */
+export const SNIFF_BYTES = 4096;
+
+/** Every accepted --input-format name: readers' names, then aliases. */
+export function formatNames(): string[] {
+  return [...READERS.map((r) => r.name), ...Object.keys(FORMAT_ALIASES)];
+}
+
+/** The reader called `name` (or an alias of it); an unknown name is a UsageError (exit 2). */
+export function getReader(name: string): TraceReader {
+  const canonical = FORMAT_ALIASES[name] ?? name;
+  const reader = READERS.find((r) => r.name === canonical);
+  if (!reader) throw new UsageError(`unknown input format "${name}" (known: ${formatNames().join(', ')})`);
+  return reader;
+}
+
+/** The first reader that recognises `head` (the first decompressed bytes as text), or null. */
+export function sniffFormat(head: string): TraceReader | null {
+  return READERS.find((r) => r.sniff(head)) ?? null;
+}
+
+export interface OpenTraceOptions extends OpenInputOptions {
+  /** A reader name or alias (`--input-format`); sniffed when absent. */
+  inputFormat?: string;
+  ignoreColumns?: boolean;
+  batchSize?: number;
+}
+
+export interface OpenedTrace {
+  /** Filled while `batches` is read; final (events, sha256, startTime) once it is done. */
+  info: TraceInfo;
+  /** Reused batch: finish with one before pulling the next. */
+  batches: AsyncGenerator<EventBatch>;
+}
+
+/** Opens a trace path (`-` = stdin, gzip detected) and streams its events. */
+export async function openTrace(path: string, options: OpenTraceOptions = {}): Promise<OpenedTrace> {
+  // An unknown format is a usage error before any I/O.
+  const chosen = options.inputFormat === undefined ? null : getReader(options.inputFormat);
+  const input = await openInput(path, options);
+  const head: Buffer[] = [];
+  let size = 0;
+  while (size < SNIFF_BYTES) {
+    const r = await input.chunks.next();
+    if (r.done) break;
+    head.push(r.value);
+    size += r.value.length;
+  }
+  const reader = chosen ?? sniffFormat(Buffer.concat(head).toString('utf8', 0, SNIFF_BYTES)) ?? READERS[0];
+  const info: TraceInfo = {
+    path: input.name, format: '', strings: [], events: 0, startTime: null, meta: {}, skipped: {}, sha256: '',
+  };
+  const readOptions: ReadOptions = { ignoreColumns: options.ignoreColumns, batchSize: options.batchSize };
+  async function* batches(): AsyncGenerator<EventBatch> {
+    yield* reader.read(prepend(head, input.chunks), info, readOptions);
+    info.sha256 = input.sha256;
+  }
+  return { info, batches: batches() };
+}
