@@ -55,7 +55,7 @@ export async function replay(o: ReplayOptions): Promise<Report> {
     schema: 'cdm-replay/report@1',
     tool: { name: 'cdm-replay', version: TOOL_VERSION },
     trace: {
-      path: trace.info.path,
+      path: o.tracePath === '-' ? '-' : trace.info.path,
       format: trace.info.format,
       events: trace.info.events,
       accesses,

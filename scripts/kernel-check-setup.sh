@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# `npm run kernel-check:setup`: installs what `cdm-replay kernel-check` needs from Debian's own
+# packages and unpacks the pinned stock 6.12 kernel's vmlinuz into the cache folder.
+# Idempotent: a second run installs nothing and re-downloads nothing. Needs root (or sudo) for apt.
+set -euo pipefail
+
+PINNED="6.12.117+deb12-amd64"                      # KERNEL-CHECK.md's measured reference kernel
+CACHE_ROOT="${CDM_REPLAY_CACHE:-${HOME:-/root}/.cache/cdm-replay}"
+KDIR="$CACHE_ROOT/kernel"
+PKGS=(qemu-system-x86 busybox-static gcc libc6-dev cpio)
+
+say() { printf 'kernel-check:setup: %s\n' "$*"; }
+die() { printf 'kernel-check:setup: error: %s\n' "$*" >&2; exit 2; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || die "run as root (apt-get needs it) or install sudo"
+  SUDO="sudo"
+fi
+command -v apt-get >/dev/null 2>&1 || die "apt-get not found: this setup needs Debian (bookworm) packages"
+
+# 1. Debian packages. apt-get update once per run keeps apt-cache answers current.
+say "apt-get update"
+$SUDO apt-get update -qq
+missing=()
+for p in "${PKGS[@]}"; do
+  status="$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)"
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  say "packages already installed: ${PKGS[*]}"
+fi
+for p in "${PKGS[@]}"; do
+  say "  $p $(dpkg-query -W -f='${Version}' "$p")"
+done
+
+# 2. The kernel image. The pinned version leaves bookworm-security when Debian ships the next 6.12
+#    update (KERNEL-CHECK caveat 9): then take the newest linux-image-6.12.*+deb12-amd64 and say so.
+version="$PINNED"
+# (Read apt-cache into a variable: `grep -q` closing the pipe early would trip pipefail.)
+policy="$(apt-cache policy "linux-image-$PINNED" 2>/dev/null || true)"
+if ! grep -q 'Candidate: [0-9]' <<<"$policy"; then
+  version="$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' \
+    | awk '{print $1}' | sed 's/^linux-image-//' | sort -V | tail -n1)"
+  [ -n "$version" ] || die "no linux-image-6.12.*+deb12-amd64 package in the apt sources"
+  say "WARNING: pinned linux-image-$PINNED is not available; using linux-image-$version instead"
+fi
+
+mkdir -p "$KDIR"
+vmlinuz="$KDIR/vmlinuz-$version"
+if [ -s "$vmlinuz" ]; then
+  say "kernel already unpacked: $vmlinuz"
+else
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+  say "downloading linux-image-$version"
+  # apt-get download runs as the _apt user when root: give it a folder it may write.
+  chmod 0777 "$tmp"
+  (cd "$tmp" && apt-get download -qq "linux-image-$version")
+  deb="$(ls "$tmp"/linux-image-*.deb)"
+  # Only vmlinuz is needed: the guest loads no modules.
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "./boot/vmlinuz-$version"
+  mv "$tmp/boot/vmlinuz-$version" "$vmlinuz.part" && mv "$vmlinuz.part" "$vmlinuz"
+  say "unpacked $vmlinuz ($(du -h "$vmlinuz" | cut -f1))"
+fi
+printf '%s\n' "$version" > "$KDIR/DEFAULT"
+say "default kernel for --kernel debian-6.12: $version (cache: $KDIR)"

@@ -1,0 +1,40 @@
+#!/bin/busybox sh
+# cdm-replay kernel-check guest /init (busybox sh, PID 1). Mounts what the replayer reads, applies the
+# settings passed on the kernel command line, replays /trace.csv and prints the replayer's JSON between
+# marker lines on the console, then powers off. It must never exit: PID 1 exiting panics the kernel.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t debugfs debugfs /sys/kernel/debug
+mkdir -p /files && mount -t tmpfs tmpfs /files    # backs the trace's kind=file mappings
+echo "@@CDM-REPLAY-INIT uptime=$(cut -d' ' -f1 /proc/uptime)@@"
+
+# KERNEL-CHECK caveat 8: Debian 6.12 runs MGLRU; the simulator models the classic active/inactive LRU.
+[ -w /sys/kernel/mm/lru_gen/enabled ] && echo n > /sys/kernel/mm/lru_gen/enabled
+# A fixed user address-space layout: whether a trace address shares a page-table page with the
+# replayer's own stack or mappings then no longer changes from boot to boot (KERNEL-MODEL §2.4).
+echo 0 > /proc/sys/kernel/randomize_va_space
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in
+    cdm_numa_balancing=*) echo "${arg#*=}" > /proc/sys/kernel/numa_balancing ;;
+    cdm_thp=*) echo "${arg#*=}" > /sys/kernel/mm/transparent_hugepage/enabled ;;
+  esac
+done
+
+# /replayer.args holds shell-quoted arguments written by the host (src/kernel-check/initramfs.ts).
+eval "set -- $(cat /replayer.args 2>/dev/null)"
+/bin/replayer -f /files "$@" /trace.csv > /out.json
+rc=$?
+echo "@@CDM-REPLAY-DONE uptime=$(cut -d' ' -f1 /proc/uptime)@@"
+# Keep kernel messages out of the JSON block (they still show before it, e.g. an OOM kill).
+echo 1 > /proc/sys/kernel/printk
+echo "@@CDM-REPLAY-JSON-BEGIN@@"
+cat /out.json
+echo "@@CDM-REPLAY-JSON-END rc=$rc@@"
+poweroff -f
+sleep 5
+echo o > /proc/sysrq-trigger

@@ -1,0 +1,69 @@
+// Where kernel-check finds its kernel image, its cached replayer build and the guest sources.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The reference kernel KERNEL-CHECK.md measured; `kernel-check:setup` unpacks it. */
+export const PINNED_KERNEL = '6.12.117+deb12-amd64';
+/** `--kernel` names accepted besides a version or a path. */
+export const KERNEL_ALIASES: readonly string[] = ['debian-6.12'];
+
+/** $CDM_REPLAY_CACHE, else ~/.cache/cdm-replay (the same rule as scripts/kernel-check-setup.sh). */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CDM_REPLAY_CACHE || join(env.HOME || homedir(), '.cache', 'cdm-replay');
+}
+
+export function kernelDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), 'kernel');
+}
+
+export interface KernelImage {
+  path: string;
+  /** uname -r of the image, e.g. "6.12.117+deb12-amd64"; null for a user-given path. */
+  version: string | null;
+}
+
+/** Version strings compare numerically part by part ("6.12.117" > "6.12.99"). */
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+-]/).map((p) => Number.parseInt(p, 10) || 0);
+  const pb = b.split(/[.+-]/).map((p) => Number.parseInt(p, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
+}
+
+/**
+ * Resolves `--kernel`: "debian-6.12" (default) is the version the setup recorded in DEFAULT, else the
+ * pinned one, else the newest cached 6.12; a version string picks that cached image; anything with
+ * a slash is a path to a bzImage/vmlinuz. Returns null when nothing matching is cached.
+ */
+export function resolveKernel(name = 'debian-6.12', env: NodeJS.ProcessEnv = process.env): KernelImage | null {
+  if (name.includes('/')) return existsSync(name) ? { path: name, version: null } : null;
+  const dir = kernelDir(env);
+  if (!existsSync(dir)) return null;
+  const cached = readdirSync(dir)
+    .filter((f) => f.startsWith('vmlinuz-'))
+    .map((f) => f.slice('vmlinuz-'.length));
+  const pick = (v: string): KernelImage | null => (cached.includes(v) ? { path: join(dir, `vmlinuz-${v}`), version: v } : null);
+  if (!KERNEL_ALIASES.includes(name)) return pick(name);
+  const defaultFile = join(dir, 'DEFAULT');
+  const recorded = existsSync(defaultFile) ? readFileSync(defaultFile, 'utf8').trim() : '';
+  const newest = cached.filter((v) => v.startsWith('6.12.')).sort(compareVersions).at(-1);
+  return pick(recorded) ?? pick(PINNED_KERNEL) ?? (newest ? pick(newest) : null);
+}
+
+/**
+ * The guest's C and shell sources. Under vitest this module runs from src/kernel-check/; built, it
+ * runs from dist/kernel-check/ and the sources stay in src/ (package.json "files" must list them).
+ */
+export function guestSourceDir(): string {
+  const candidates = [new URL('./guest/', import.meta.url), new URL('../../src/kernel-check/guest/', import.meta.url)];
+  for (const c of candidates) {
+    const dir = fileURLToPath(c);
+    if (existsSync(join(dir, 'replayer.c'))) return dir;
+  }
+  throw new Error(`kernel-check guest sources not found (looked in ${candidates.map((c) => fileURLToPath(c)).join(', ')})`);
+}

@@ -1,0 +1,114 @@
+// More mainline mechanisms, each pinned by a small trace: KERNEL-MODEL §8 row 1-2 (fallback for
+// page cache and anon), policies of §2.5, mlock (§2.6), long-term pins (§2.7), swap, global OOM.
+import { describe, expect, it } from 'vitest';
+import { backend, hex, MiB, numastat, run, trace } from './run.js';
+
+const H = 'op,addr,len,agent,policy,nodes,kind,flags,file,pid';
+const BASE = 0x7f0000000000;
+
+describe('mainline: placement', () => {
+  it('row 1: page cache falls back to the device node when node 0 is at its low watermark', async () => {
+    const r = await run(trace(H, [
+      ['write', hex(BASE), 62 * MiB, 'cpu0', '', '', '', '', '', 1],
+      ['mmap', hex(BASE + 64 * MiB), 4 * MiB, 'cpu0', '', '', 'file', '', 'data.bin', 1],
+      ['read', hex(BASE + 64 * MiB), 4 * MiB, 'cpu0', '', '', '', '', '', 1],
+    ]));
+    const b = backend(r);
+    expect(b.vmstat.pgmajfault).toBe(1024); // every page read from the file
+    expect(numastat(r, 1).numa_miss).toBeGreaterThan(1000);
+    expect(b.placement.unrequested_by_trigger.fallback).toBe(b.accounting.resident_device_pages);
+  });
+
+  it('MPOL_INTERLEAVE{0,1} alternates pages by index and counts numa_interleave', async () => {
+    const r = await run(trace(H, [
+      ['mmap', hex(BASE), MiB, 'cpu0', '', '', 'anon', '', '', 1],
+      ['mbind', hex(BASE), MiB, 'cpu0', 'interleave', '0-1', '', '', '', 1],
+      ['write', hex(BASE), MiB, 'cpu0', '', '', '', '', '', 1],
+    ]));
+    const b = backend(r);
+    expect(b.accounting.resident_ram_pages).toBe(128);
+    expect(b.accounting.resident_device_pages).toBe(128);
+    expect(b.vmstat.numa_interleave).toBe(256);
+    expect(b.placement.unrequested_by_trigger.interleave).toBe(128);
+  });
+
+  it('MPOL_PREFERRED{1} fills node 1 then spills to node 0 in the fast path', async () => {
+    const r = await run(trace(H, [
+      ['set_mempolicy', '', '', 'cpu0', 'preferred', '1', '', '', '', 1],
+      ['write', hex(BASE), 40 * MiB, 'cpu0', '', '', '', '', '', 1],
+    ]));
+    const b = backend(r);
+    expect(b.accounting.resident_device_pages).toBeGreaterThan(7900);
+    expect(numastat(r, 0).numa_miss).toBeGreaterThan(2000); // spilled, preferred node 1 foreign
+    expect(numastat(r, 1).numa_foreign).toBe(numastat(r, 0).numa_miss);
+  });
+
+  it('a mask naming no memory node is EINVAL and leaves the policy alone', async () => {
+    const r = await run(trace(H, [
+      ['set_mempolicy', '', '', 'cpu0', 'bind', '7', '', '', '', 1],
+      ['write', hex(BASE), MiB, 'cpu0', '', '', '', '', '', 1],
+    ]));
+    const b = backend(r) as unknown as { syscall_errors: Record<string, number>; accounting: { resident_ram_pages: number } };
+    expect(b.syscall_errors['set_mempolicy:EINVAL']).toBe(1);
+    expect(b.accounting.resident_ram_pages).toBe(256);
+  });
+
+  it('addresses above 2^53 keep their exact page', async () => {
+    const r = await run(trace('op,addr,len', [['write', '0xfffffffffffff000', 4096], ['write', '0xffffffffffffe000', 8192]]));
+    const b = backend(r);
+    expect(r.trace.pages_touched).toBe(2);
+    expect(b.accounting.resident_pages).toBe(2);
+    expect(b.placement.accesses).toBe(3);
+  });
+});
+
+describe('mainline: reclaim, swap, OOM, mlock, pins', () => {
+  it('with swap, anon pressure beyond RAM swaps out instead of killing', async () => {
+    const r = await run(trace(H, [['write', hex(BASE), 120 * MiB, 'cpu0', '', '', '', '', '', 1]]), { sets: ['swap=128MiB'] });
+    const b = backend(r);
+    expect(b.vmstat.pswpout).toBeGreaterThan(0);
+    expect(b.vmstat.oom_kill).toBe(0);
+    expect(b.reclaim.pages_reclaimed).toBe(b.vmstat.pswpout);
+    expect(b.accounting.vmrss_pages + b.vmstat.pswpout).toBeGreaterThanOrEqual(120 * 256);
+  });
+
+  it('without swap, anon beyond all memory ends in a global OOM kill of the biggest process', async () => {
+    const r = await run(trace(H, [
+      ['write', hex(BASE), 4 * MiB, 'cpu0', '', '', '', '', '', 2],
+      ['write', hex(BASE), 120 * MiB, 'cpu0', '', '', '', '', '', 1],
+      ['write', hex(BASE + 4 * MiB), 4096, 'cpu0', '', '', '', '', '', 2],
+    ]));
+    const b = backend(r);
+    expect(b.oom_kills).toBe(1);
+    expect(b.vmstat.oom_kill).toBe(1);
+    expect(b.reclaim.direct_reclaims).toBeGreaterThan(0);
+    expect(b.vmstat.allocstall_movable).toBeGreaterThan(0);
+    // pid 1 was the victim (largest RSS); pid 2 carries on.
+    expect(b.accounting.vmrss_pages).toBe(4 * 256 + 1);
+  });
+
+  it('mlock populates the range and moves pages to the unevictable list', async () => {
+    const r = await run(trace(H, [
+      ['mmap', hex(BASE), MiB, 'cpu0', '', '', 'anon', '', '', 1],
+      ['mlock', hex(BASE), MiB, 'cpu0', '', '', '', '', '', 1],
+    ]));
+    const b = backend(r);
+    expect(b.vmstat.unevictable_pgs_mlocked).toBe(256);
+    expect(b.vmstat.nr_mlock).toBe(256);
+    expect(b.accounting.resident_pages).toBe(256);
+  });
+
+  it('a long-term pin migrates a page off the movable device node first (MR_LONGTERM_PIN)', async () => {
+    const r = await run(trace(H, [
+      ['mmap', hex(BASE), 64 * 4096, 'cpu0', '', '', 'anon', '', '', 1],
+      ['mbind', hex(BASE), 64 * 4096, 'cpu0', 'bind', '1', '', '', '', 1],
+      ['write', hex(BASE), 64 * 4096, 'cpu0', '', '', '', '', '', 1],
+      ['pin', hex(BASE), 64 * 4096, 'cpu0', '', '', '', '', '', 1],
+      ['migrate', hex(BASE), 64 * 4096, 'cpu0', '', '1', '', '', '', 1],
+    ]));
+    const b = backend(r);
+    expect(b.migrations.by_trigger.longterm_pin).toBe(64);
+    expect(b.accounting.resident_ram_pages).toBe(64);
+    expect(b.migrations.failed_by_reason.pinned).toBe(64); // pinned pages cannot move back
+  });
+});
