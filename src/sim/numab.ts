@@ -9,11 +9,16 @@ import { DEFAULT_POLICY, hasNode, MemPolicy, Mode } from './mempolicy.js';
 import { migratePage } from './migrate.js';
 import { Mm, Vma } from './mm.js';
 import { PF } from './pages.js';
+import { wakeKswapd } from './reclaim.js';
+import { ZoneType } from './spec.js';
 import { EV, NS } from './vmstat.js';
 
 const NUMA_PERIOD_SLOTS = 10;
 const NUMA_PERIOD_THRESHOLD = 7;
 const MAX_SCAN_WINDOW_MB = 2560;
+/** lastNode marker: lastPid holds a scan time in ms, not a pid. */
+const ACCESS_TIME = -2;
+const HOT_THRESHOLD_MS = 1000;
 
 /** Runs every scan whose time has come (trace time drives the scanner). */
 export function runNumaTimers(m: Machine, now: number): void {
@@ -105,6 +110,8 @@ function taskNumaWork(m: Machine, mm: Mm): void {
       if (!(mode & 1) && m.isTopTier(p.node[s])) continue;
       p.flags[s] |= PF.PROTNONE;
       m.counters.ev[EV.numa_pte_updates]++;
+      // Tiering mode keeps the scan time of slow-tier pages in last_cpupid (folio_xchg_access_time()).
+      if (mode & 2 && !m.isTopTier(p.node[s])) { p.lastPid[s] = Math.floor(m.now / 1e6); p.lastNode[s] = ACCESS_TIME; }
     }
     mm.numaScanOffset = vpn;
     if (pages <= 0 || virtpages <= 0) { wrapped = vpn >= mm.vmas[mm.vmas.length - 1].end; break; }
@@ -128,7 +135,10 @@ export function numaHintFault(m: Machine, mm: Mm, vma: Vma, s: number, cpuNode: 
   const cur = p.node[s];
   if (cur === cpuNode) c[EV.numa_hint_faults_local]++;
   const target = mpolMisplaced(m, mm, vma, s, cpuNode, tidPolicy);
-  if (target >= 0 && migrateBalanced(m, target)) {
+  const balanced = target >= 0 && migrateBalanced(m, target);
+  // Tiering mode wakes the target's kswapd so promotion finds room next time (demoting there).
+  if (target >= 0 && !balanced && m.spec.kernel.numaBalancing & 2) wakeKswapd(m, m.topo.nodeZones[target], ZoneType.MOVABLE);
+  if (balanced) {
     const out = migratePage(m, s, target, {
       trigger: Trig.numa_balancing, gfp: Gfp.THISNODE | Gfp.NORETRY, counted: true, cpuNode, pid: mm.pid,
     });
@@ -170,6 +180,16 @@ function mpolMisplaced(m: Machine, mm: Mm, vma: Vma, s: number, cpuNode: number,
 function shouldNumaMigrateMemory(m: Machine, mm: Mm, s: number, src: number, dst: number): boolean {
   const p = m.pages;
   if (!m.topo.inNMemory[dst]) return false; // cannot migrate to memoryless nodes
+  if (m.spec.kernel.numaBalancing & 2 && !m.isTopTier(src)) {
+    // Slow-tier pages promote by hotness instead (memory tiering): always when the target has
+    // plenty free above its promo mark, else when the fault came soon after the scan. The
+    // promotion rate limit (65536 MB/s by default) is not modelled.
+    if (freeSpaceEnough(m, dst)) return true;
+    const latency = p.lastNode[s] === ACCESS_TIME ? Math.floor(m.now / 1e6) - p.lastPid[s] : Infinity;
+    if (latency >= HOT_THRESHOLD_MS) return false;
+    m.counters.addNode(NS.pgpromote_candidate, dst, 1);
+    return true;
+  }
   const lastPid = p.lastPid[s];
   const lastNode = p.lastNode[s];
   p.lastPid[s] = mm.pid;
@@ -181,6 +201,14 @@ function shouldNumaMigrateMemory(m: Machine, mm: Mm, s: number, src: number, dst
   // Two-stage filter: the previous fault must have come from the destination node.
   if (!unset && lastNode !== dst) return false;
   return true; // private fault (or shared without a numa_group)
+}
+
+/** pgdat_free_space_enough(): a zone above promo + max(1 GiB, present / 16). */
+function freeSpaceEnough(m: Machine, pos: number): boolean {
+  const t = m.topo;
+  const present = t.nodeZones[pos].reduce((a, z) => a + t.managed[z], 0);
+  const enough = Math.max(2 ** 30 / m.pageSize, Math.floor(present / 16));
+  return t.nodeZones[pos].some((z) => t.managed[z] > 0 && t.free[z] > t.wm.promo[z] + enough);
 }
 
 /** migrate_balanced_pgdat(): some zone stays above high + nr pages after the move. */

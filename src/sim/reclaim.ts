@@ -6,10 +6,13 @@
 import { ALLOCSTALL_EVENTS, MAX_RECLAIM_RETRIES } from './alloc.js';
 import type { Machine } from './machine.js';
 import { PTE_SWAP } from './machine.js';
+import { Gfp } from './alloc.js';
+import { Out, Trig } from './events.js';
+import { migratePage } from './migrate.js';
 import { Lru, PageKind, PF } from './pages.js';
 import { unmapAll } from './rmap.js';
 import { ZoneType } from './spec.js';
-import { EV } from './vmstat.js';
+import { EV, NS } from './vmstat.js';
 
 const DEF_PRIORITY = 12;
 const SWAP_CLUSTER_MAX = 32;
@@ -59,6 +62,8 @@ function shrinkInactive(m: Machine, vec: number, lru: number, nr: number, st: Sc
     batch.push(s);
   }
   c[st.kswapd ? EV.pgscan_kswapd : EV.pgscan_direct] += batch.length;
+  const demoteTarget = batch.length ? nextDemotionNode(m, p.node[batch[0]]) : -1;
+  const demoteList: number[] = [];
   c[anon ? EV.pgscan_anon : EV.pgscan_file] += batch.length;
   for (const s of batch) {
     const young = (p.flags[s] & PF.YOUNG) !== 0 && p.mapcount[s] > 0;
@@ -72,7 +77,8 @@ function shrinkInactive(m: Machine, vec: number, lru: number, nr: number, st: Sc
       if (swapBacked || referenced) activate = true;
       else { p.flags[s] |= PF.REFERENCED; keep = true; }
     }
-    if (!activate && !keep && swapBacked) {
+    const demote = !activate && !keep && demoteTarget >= 0;
+    if (!activate && !keep && swapBacked && !demote) {
       // add_to_swap(): needs a free swap slot; otherwise the page is activated.
       if (m.swapUsed >= m.spec.swapPages) activate = true;
     }
@@ -85,8 +91,56 @@ function shrinkInactive(m: Machine, vec: number, lru: number, nr: number, st: Sc
       m.lru.add(s, vec, lru);
       continue;
     }
+    if (demote) { demoteList.push(s); continue; }
     reclaimPage(m, s, st);
   }
+  if (demoteList.length) demotePages(m, demoteList, demoteTarget, vec, lru, st);
+}
+
+/**
+ * demote_folio_list(): migrate reclaim candidates to the next demotion node instead of freeing
+ * them (GFP_NOWAIT target, no reclaim there); demoted pages count as reclaimed (pgsteal_*) and in
+ * pgdemote_kswapd|direct on the source node. A page that cannot be demoted is reclaimed normally.
+ */
+function demotePages(m: Machine, list: number[], target: number, vec: number, lru: number, st: ScanStats): void {
+  const c = m.counters.ev;
+  const src = m.pages.node[list[0]];
+  for (const s of list) {
+    const kind = m.pages.kind[s];
+    m.lru.add(s, vec, lru); // migratePage() takes it off its list and onto the target's
+    const out = migratePage(m, s, target, { trigger: Trig.demotion, gfp: Gfp.THISNODE | Gfp.KSWAPD_RECLAIM, counted: true, cpuNode: src, pid: -1 });
+    if (out === Out.ok) {
+      m.counters.addNode(st.kswapd ? NS.pgdemote_kswapd : NS.pgdemote_direct, src, 1);
+      c[st.kswapd ? EV.pgsteal_kswapd : EV.pgsteal_direct]++;
+      c[kind === PageKind.FILE ? EV.pgsteal_file : EV.pgsteal_anon]++;
+      st.reclaimed++;
+      continue;
+    }
+    m.lruDel(s);
+    if ((m.pages.flags[s] & PF.SWAPBACKED) && m.swapUsed >= m.spec.swapPages) {
+      m.lru.add(s, vec, lru + 1);
+      c[EV.pgactivate]++;
+    } else {
+      reclaimPage(m, s, st);
+    }
+  }
+}
+
+/**
+ * next_demotion_node() (mm/memory-tiers.c): the nearest N_MEMORY node of the next slower memory
+ * tier, when demotion is enabled; -1 otherwise.
+ */
+export function nextDemotionNode(m: Machine, pos: number): number {
+  if (!m.spec.kernel.demotion) return -1;
+  const tier = (p: number) => Math.floor(m.spec.nodes[p].adistance / 128); // MEMTIER_CHUNK_BITS = 7
+  let nextTier = Infinity;
+  for (let n = 0; n < m.topo.nodeCount; n++) if (m.topo.inNMemory[n] && tier(n) > tier(pos)) nextTier = Math.min(nextTier, tier(n));
+  let best = -1;
+  for (let n = 0; n < m.topo.nodeCount; n++) {
+    if (!m.topo.inNMemory[n] || tier(n) !== nextTier) continue;
+    if (best < 0 || m.topo.distance(pos, n) < m.topo.distance(pos, best)) best = n;
+  }
+  return best;
 }
 
 /** Frees one isolated page: swap-out for swap-backed pages, writeback then free for file pages. */
@@ -121,7 +175,8 @@ function reclaimPage(m: Machine, s: number, st: ScanStats): void {
 
 /** shrink_lruvec() with get_scan_count(): returns pages reclaimed. */
 export function shrinkLruvec(m: Machine, vec: number, priority: number, target: number, st: ScanStats): void {
-  const swapOk = m.spec.swapPages - m.swapUsed > 0;
+  // can_reclaim_anon_pages(): swap space, or a node to demote to.
+  const swapOk = m.spec.swapPages - m.swapUsed > 0 || nextDemotionNode(m, vec % m.topo.nodeCount) >= 0;
   const swappiness = m.spec.kernel.swappiness;
   const size = (l: number) => m.lru.count(vec, l);
   const anonSize = size(Lru.INACTIVE_ANON) + size(Lru.ACTIVE_ANON);
@@ -177,7 +232,9 @@ export function nodeBalanced(m: Machine, pos: number, highestZone: number): bool
   for (const z of t.nodeZones[pos]) {
     if (t.managed[z] === 0 || t.zoneType[z] === ZoneType.DEVICE || t.zoneType[z] > highestZone) continue;
     any = true;
-    if (t.free[z] > t.wm.high[z] + t.wm.lowmemReserve[z][highestZone]) return true;
+    // Memory-tiering mode balances top-tier nodes to the promo mark (pgdat_balanced()).
+    const mark = m.spec.kernel.numaBalancing & 2 ? t.wm.promo[z] : t.wm.high[z];
+    if (t.free[z] > mark + t.wm.lowmemReserve[z][highestZone]) return true;
   }
   return !any;
 }

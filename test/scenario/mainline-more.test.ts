@@ -112,3 +112,61 @@ describe('mainline: reclaim, swap, OOM, mlock, pins', () => {
     expect(b.migrations.failed_by_reason.pinned).toBe(64); // pinned pages cannot move back
   });
 });
+
+describe('mainline: memory tiering (KERNEL-MODEL §8 row 17, §2.8 mode 2)', () => {
+  const slow = ['nodes.1.tier=2880'];
+
+  it('row 17: with demotion on, reclaim demotes node-0 pages onto a slower device node, ignoring policy', async () => {
+    const r = await run(trace(H, [
+      ['set_mempolicy', '', '', 'cpu0', 'bind', '0', '', '', '', 1],
+      ['write', hex(BASE), 72 * MiB, 'cpu0', '', '', '', '', '', 1],
+    ]), { sets: [...slow, 'kernel.demotion=true'] });
+    const b = backend(r);
+    expect(b.vmstat.pgdemote_kswapd).toBeGreaterThan(0);
+    expect(b.vmstat.pgmigrate_success).toBe(b.vmstat.pgdemote_kswapd + b.vmstat.pgdemote_direct);
+    expect(b.placement.unrequested_by_trigger.demotion).toBe(b.accounting.resident_device_pages);
+    expect(b.oom_kills).toBe(0);
+  });
+
+  it('without demotion the same bound workload is OOM-killed (policy-constrained)', async () => {
+    const r = await run(trace(H, [
+      ['set_mempolicy', '', '', 'cpu0', 'bind', '0', '', '', '', 1],
+      ['write', hex(BASE), 72 * MiB, 'cpu0', '', '', '', '', '', 1],
+    ]), { sets: slow });
+    const b = backend(r);
+    expect(b.vmstat.pgdemote_kswapd).toBe(0);
+    expect(b.oom_kills).toBe(1);
+    expect(b.accounting.resident_device_pages).toBe(0);
+  });
+
+  it('numa_balancing=2 promotes hot pages from the slow node (pgpromote_success)', async () => {
+    const rows: (string | number)[][] = [
+      ['mmap', hex(BASE), MiB, 'cpu0', '', '', 'anon', '', '', 1],
+      ['mbind', hex(BASE), MiB, 'cpu0', 'bind', '1', '', '', '', 1],
+      ['write', hex(BASE), MiB, 'cpu0', '', '', '', '', '', 1],
+      ['mbind', hex(BASE), MiB, 'cpu0', 'default', '', '', '', '', 1],
+    ];
+    const timed = rows.map((r) => [...r, 0]);
+    for (let t = 1; t <= 40; t++) timed.push(['read', hex(BASE), MiB, 'cpu0', '', '', '', '', '', 1, t * 100_000_000]);
+    const r = await run(trace(`${H},time`, timed), { sets: [...slow, 'kernel.numaBalancing=2'] });
+    const b = backend(r);
+    expect(b.vmstat.pgpromote_success).toBe(256);
+    expect(b.vmstat.pgpromote_candidate).toBe(256);
+    expect(b.vmstat.numa_pages_migrated).toBe(256);
+    expect(b.accounting.resident_ram_pages).toBe(256);
+  });
+
+  it('numa_balancing=2 leaves a same-tier device node alone (KERNEL-CHECK Q2 mode 2)', async () => {
+    const rows: (string | number)[][] = [
+      ['mmap', hex(BASE), MiB, 'cpu0', '', '', 'anon', '', '', 1, 0],
+      ['mbind', hex(BASE), MiB, 'cpu0', 'bind', '1', '', '', '', 1, 0],
+      ['write', hex(BASE), MiB, 'cpu0', '', '', '', '', '', 1, 0],
+      ['mbind', hex(BASE), MiB, 'cpu0', 'default', '', '', '', '', 1, 0],
+    ];
+    for (let t = 1; t <= 40; t++) rows.push(['read', hex(BASE), MiB, 'cpu0', '', '', '', '', '', 1, t * 100_000_000]);
+    const b = backend(await run(trace(`${H},time`, rows), { sets: ['kernel.numaBalancing=2'] }));
+    expect(b.vmstat.numa_pte_updates).toBe(0);
+    expect(b.vmstat.numa_hint_faults).toBe(0);
+    expect(b.accounting.resident_device_pages).toBe(256);
+  });
+});
