@@ -7,6 +7,7 @@ import type { Machine } from '../sim/machine.js';
 import { Mode, firstNode } from '../sim/mempolicy.js';
 import { Mm, VmaKind } from '../sim/mm.js';
 import { runNumaTimers } from '../sim/numab.js';
+import { PageMap } from '../sim/pagemap.js';
 import * as ops from '../sim/ops.js';
 import { EventBatch, Flag, Op, OP_BY_CODE, Policy } from '../trace/events.js';
 
@@ -25,6 +26,9 @@ export class Run {
   readonly shift: number;
   /** Pages per 2^32 bytes: the high address half's weight in page numbers. */
   readonly hiPages: number;
+
+  /** Distinct (pid, page) pairs accessed (trace.pages_touched); kept by the first run only. */
+  touched: PageMap | null = null;
 
   constructor(readonly machine: Machine, readonly metrics: MetricsCollector, readonly strings: string[], readonly file: string) {
     this.shift = Math.log2(machine.pageSize);
@@ -89,8 +93,10 @@ export class Run {
     if (isAccess) {
       const write = op !== Op.read;
       const window = Math.floor(time / m.windowNs);
+      const touched = this.touched;
       for (let p = vpn; p < end; p++) {
         if (mm.killed) break;
+        if (touched && touched.get(pid, p) < 0) touched.set(pid, p, 1);
         access(m, mm, ops.vmaFor(m, mm, p), p, write, agent, tid, window);
       }
       return;
@@ -120,7 +126,7 @@ export class Run {
       }
       case Op.mlock: return ops.mlock(m, mm, vpn, end, cpuNode, tid);
       case Op.munlock: return ops.munlock(m, mm, vpn, end);
-      case Op.madvise: return ops.madvise(mm, vpn, end, (b.flags[i] & Flag.hugepage) !== 0, (b.flags[i] & Flag.nohugepage) !== 0);
+      case Op.madvise: return ops.madvise(m, mm, vpn, end, (b.flags[i] & Flag.hugepage) !== 0, (b.flags[i] & Flag.nohugepage) !== 0);
       case Op.pin: return ops.pin(m, mm, vpn, end, cpuNode, tid);
       case Op.unpin: return ops.unpin(m, mm, vpn, end);
       case Op.exit:

@@ -5,6 +5,7 @@ import type { Config } from '../config/index.js';
 import { MetricsCollector } from '../metrics/collect.js';
 import { parseReport, type Report } from '../report/schema.js';
 import { Machine } from '../sim/machine.js';
+import { PageMap } from '../sim/pagemap.js';
 import { openTrace } from '../trace/registry.js';
 import { Op } from '../trace/events.js';
 import { Run } from './apply.js';
@@ -29,11 +30,13 @@ export async function replay(o: ReplayOptions): Promise<Report> {
   const trace = await openTrace(o.tracePath, { inputFormat: o.inputFormat, ignoreColumns: o.ignoreColumns });
   const runs = o.backends.map((choice) => {
     const knobs = (config.backends[choice.def.name] ?? {}) as Record<string, unknown>;
-    const { design, knobs: effective } = choice.def.create(choice.variant, knobs);
-    const machine = new Machine(machineSpec(config, choice.def.kernelModel), design, { windowNs: config.metrics.windowNs });
+    const spec = machineSpec(config, choice.def.kernelModel);
+    const { design, knobs: effective } = choice.def.create(choice.variant, knobs, spec);
+    const machine = new Machine(spec, design, { windowNs: config.metrics.windowNs });
     const metrics = new MetricsCollector(machine, config.metrics.pingPongNs);
     return { choice, effective, machine, metrics, run: new Run(machine, metrics, trace.info.strings, trace.info.path) };
   });
+  if (runs.length) runs[0].run.touched = new PageMap(4096);
   const eventNs = config.timing.eventNs;
   let index = 0;
   let lastTime = 0;
@@ -49,8 +52,7 @@ export async function replay(o: ReplayOptions): Promise<Report> {
     }
     o.onProgress?.(index);
   }
-  const first = runs[0]?.machine;
-  const pagesTouched = first ? first.pagesTouched() : 0;
+  const pagesTouched = runs[0]?.run.touched?.size ?? 0;
   const report = {
     schema: 'cdm-replay/report@1',
     tool: { name: 'cdm-replay', version: TOOL_VERSION },

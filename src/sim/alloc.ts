@@ -42,27 +42,28 @@ export function eligibleZones(m: Machine, r: AllocRequest): number[] {
   return out;
 }
 
-function watermarkOk(m: Machine, z: number, mark: number, highestZone: number): boolean {
+/** __zone_watermark_ok(): free - (nr - 1) > mark + lowmem_reserve (no fragmentation modelled). */
+function watermarkOk(m: Machine, z: number, mark: number, highestZone: number, nr: number): boolean {
   const wm = m.topo.wm;
   const level = mark === Mark.MIN ? wm.min[z] : mark === Mark.LOW ? wm.low[z] : wm.high[z];
-  return m.topo.free[z] > level + wm.lowmemReserve[z][highestZone];
+  return m.topo.free[z] - (nr - 1) > level + wm.lowmemReserve[z][highestZone];
 }
 
-function fromFreelist(m: Machine, zones: number[], r: AllocRequest, mark: number): number {
+function fromFreelist(m: Machine, zones: number[], r: AllocRequest, mark: number, order: number): number {
   for (const z of zones) {
     if (m.topo.managed[z] === 0) continue;
     if (!m.design.zoneAllowed(m.topo.zoneNode[z], r)) continue;
-    if (watermarkOk(m, z, mark, r.highestZone)) return z;
+    if (watermarkOk(m, z, mark, r.highestZone, order)) return z;
   }
   return -1;
 }
 
-/** Takes one page from zone `z` and counts it (rmqueue + zone_statistics()). */
-function take(m: Machine, z: number, preferredNode: number, cpuNode: number): number {
+/** Takes the pages from zone `z` and counts them (rmqueue + zone_statistics(): one numa event). */
+function take(m: Machine, z: number, preferredNode: number, cpuNode: number, order: number): number {
   const t = m.topo;
   const c = m.counters;
-  t.free[z]--;
-  c.ev[PGALLOC[t.zoneType[z]]]++;
+  t.free[z] -= order;
+  c.ev[PGALLOC[t.zoneType[z]]] += order;
   const node = t.zoneNode[z];
   if (node === preferredNode) c.addNode(NS.numa_hit, node, 1);
   else {
@@ -80,35 +81,36 @@ function take(m: Machine, z: number, preferredNode: number, cpuNode: number): nu
  * __alloc_pages(): returns a zone id with one page taken, or -1. `onBehalfOf` is the pid whose
  * fault this is: when the OOM killer picks it, the allocation gives up.
  */
-export function allocZone(m: Machine, r: AllocRequest, onBehalfOf: number): number {
+export function allocZone(m: Machine, r: AllocRequest, onBehalfOf: number, nr = 1): number {
   const zones = eligibleZones(m, r);
   if (zones.length === 0) return -1;
   // preferred_zoneref: the first zone of the zonelist that fits the request (numa_hit / miss).
   const preferredNode = m.topo.zoneNode[zones[0]];
-  let z = fromFreelist(m, zones, r, Mark.LOW);
-  if (z >= 0) return take(m, z, preferredNode, r.cpuNode);
+  let z = fromFreelist(m, zones, r, Mark.LOW, nr);
+  if (z >= 0) return take(m, z, preferredNode, r.cpuNode, nr);
 
   // Slow path: wake every kswapd of the zonelist, retry at the min mark, then reclaim.
   if (r.gfp & Gfp.KSWAPD_RECLAIM) wakeKswapd(m, zones, r.highestZone);
-  z = fromFreelist(m, zones, r, Mark.MIN);
-  if (z >= 0) return take(m, z, preferredNode, r.cpuNode);
+  z = fromFreelist(m, zones, r, Mark.MIN, nr);
+  if (z >= 0) return take(m, z, preferredNode, r.cpuNode, nr);
   if (!(r.gfp & Gfp.DIRECT_RECLAIM)) return -1;
 
   for (let oomRounds = 0; oomRounds < 64; oomRounds++) {
     let noProgress = 0;
     for (;;) {
       const reclaimed = directReclaim(m, zones, r.highestZone);
-      z = fromFreelist(m, zones, r, Mark.MIN);
-      if (z >= 0) return take(m, z, preferredNode, r.cpuNode);
+      z = fromFreelist(m, zones, r, Mark.MIN, nr);
+      if (z >= 0) return take(m, z, preferredNode, r.cpuNode, nr);
       if (reclaimed === 0) noProgress++;
       // should_reclaim_retry(): give up when no zone could reach its min mark even if every
       // reclaimable page were freed, or after MAX_RECLAIM_RETRIES rounds without progress.
       if (noProgress > MAX_RECLAIM_RETRIES || !couldReachMin(m, zones, r)) break;
     }
-    if (r.gfp & (Gfp.THISNODE | Gfp.NORETRY | Gfp.RETRY_MAYFAIL)) return -1;
+    // No OOM for THISNODE, NORETRY, RETRY_MAYFAIL or costly orders (order > 3).
+    if (r.gfp & (Gfp.THISNODE | Gfp.NORETRY | Gfp.RETRY_MAYFAIL) || nr > 8) return -1;
     // __alloc_pages_may_oom(): one last try at the high mark, then the OOM killer.
-    z = fromFreelist(m, zones, r, Mark.HIGH);
-    if (z >= 0) return take(m, z, preferredNode, r.cpuNode);
+    z = fromFreelist(m, zones, r, Mark.HIGH, nr);
+    if (z >= 0) return take(m, z, preferredNode, r.cpuNode, nr);
     const victim = outOfMemory(m, r.nodemask, -1);
     if (victim < 0 || victim === onBehalfOf) return -1;
   }
@@ -216,14 +218,14 @@ export function allocWithPolicy(
 }
 
 /** A single-node allocation (migration targets: alloc_migration_target and friends). */
-export function allocOnNode(m: Machine, pos: number, gfp: number, cpuNode: number, pid: number): number {
+export function allocOnNode(m: Machine, pos: number, gfp: number, cpuNode: number, pid: number, nr = 1): number {
   req.gfp = gfp | Gfp.THISNODE;
   req.nid = pos;
   req.nodemask = NO_MASK;
   req.highestZone = ZoneType.MOVABLE;
   req.cpuNode = cpuNode;
   req.cpusetMask = false;
-  return allocZone(m, req, pid);
+  return allocZone(m, req, pid, nr);
 }
 
 export { ALLOCSTALL as ALLOCSTALL_EVENTS };

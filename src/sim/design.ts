@@ -50,6 +50,21 @@ export interface Design {
   numaScanPage(node: number, zone: number): boolean;
   /** Called after mbind() set `pol` on `vmas` (Anshuman's set_vm_cdm() tags VMAs here). */
   onMbind?(vmas: Vma[], pol: MemPolicy | null): void;
+  /**
+   * alloc_pages_vma() returned a page on node id `node` for `vma` under `pol` (Anshuman V2's
+   * mark_vma_cdm() tags the VMA here); default: nothing.
+   */
+  onVmaAlloc?(vma: Vma, pol: MemPolicy | null, node: number): void;
+  /**
+   * vma_migratable(): move_pages() fails the VMA's pages with -EFAULT and mbind(MPOL_MF_MOVE) does
+   * not queue them (Anshuman V1 makes VM_CDM VMAs non-migratable); default: yes.
+   */
+  vmaMigratable?(vma: Vma): boolean;
+  /**
+   * __cpuset_node_allowed(): is node id `node` in the task's cpuset mems_allowed? shrink_zones()
+   * skips other nodes in global direct reclaim; default: yes (root cpuset holds every node).
+   */
+  cpusetNodeAllowed?(node: number): boolean;
   /** Whether smaps' page walk counts a page (2017 HMM public pages are invisible); default yes. */
   smapsSees?(node: number, zone: number): boolean;
   /** Whether a page on this node is listed in /proc/pid/numa_maps. */

@@ -1,10 +1,10 @@
 // Accesses and page faults (KERNEL-MODEL §2.4-2.5, §2.9; mm/memory.c handle_mm_fault(),
 // do_anonymous_page(), do_read_fault()/do_shared_fault(), do_swap_page(); mm/memcontrol.c
 // try_charge_memcg()). The hot path is `access()` on a present page: a hash lookup and counters.
-import { allocWithPolicy, GFP_USER_RECLAIM } from './alloc.js';
+import { allocWithPolicy, Gfp, GFP_USER_RECLAIM } from './alloc.js';
 import type { Machine } from './machine.js';
 import { PTE_NONE, PTE_SWAP, PTE_ZERO } from './machine.js';
-import { DEFAULT_POLICY, MemPolicy } from './mempolicy.js';
+import { DEFAULT_POLICY, hasNode, MemPolicy, Mode, NO_MASK } from './mempolicy.js';
 import { Mm, Rss, Vma, VmaKind, VmFlag } from './mm.js';
 import { numaHintFault } from './numab.js';
 import { outOfMemory } from './oom.js';
@@ -12,6 +12,7 @@ import { PageKind, PF, Placed } from './pages.js';
 import { memcgReclaim } from './reclaim.js';
 import { rssSlot } from './rmap.js';
 import { ZoneType } from './spec.js';
+import { allocThp, breakHugeZero, installThp, mapHugeZero, regionOf, thpEligible } from './thp.js';
 import { EV, NS } from './vmstat.js';
 import { MAX_RECLAIM_RETRIES } from './alloc.js';
 
@@ -29,7 +30,9 @@ export function taskPolicy(mm: Mm, tid: number): MemPolicy | null {
  * one `max` event, reclaim up to MAX_RECLAIM_RETRIES times, then the memcg OOM killer. Returns false
  * when the charge fails (the faulting task was the victim or nothing could be killed).
  */
-export function charge(m: Machine, mm: Mm, n: number, kind: number, cpuNode: number): boolean {
+export const ChargeMode = { NORMAL: 0, NO_OOM: 1, NO_RECLAIM: 2 } as const;
+
+export function charge(m: Machine, mm: Mm, n: number, kind: number, cpuNode: number, mode: number = ChargeMode.NORMAL): boolean {
   const list = m.memcgs.list;
   let raisedMax = false;
   let retries = MAX_RECLAIM_RETRIES;
@@ -48,11 +51,14 @@ export function charge(m: Machine, mm: Mm, n: number, kind: number, cpuNode: num
       }
       return true;
     }
+    // A charge that may not reclaim (THP without __GFP_DIRECT_RECLAIM) fails at once, no event.
+    if (mode === ChargeMode.NO_RECLAIM) return false;
     if (!raisedMax) { list[over].events.max++; raisedMax = true; }
     const reclaimed = memcgReclaim(m, over, n, cpuNode);
     if (list[over].maxPages - list[over].usage >= n) continue;
     if (reclaimed > 0) continue;
     if (retries-- > 0) continue;
+    if (mode === ChargeMode.NO_OOM) return false; // costly orders never OOM-kill (order > 3)
     const victim = outOfMemory(m, -1, over);
     if (victim < 0 || victim === mm.pid || mm.killed) return false;
     retries = MAX_RECLAIM_RETRIES;
@@ -65,11 +71,12 @@ export function charge(m: Machine, mm: Mm, n: number, kind: number, cpuNode: num
  * a PUD table per 512 GiB, allocated under the task policy on the faulting CPU's node, charged.
  */
 function allocPageTables(m: Machine, mm: Mm, vpn: number, cpuNode: number, tid: number): boolean {
-  const per = m.ptrsPerTable;
+  // A PTE table maps one PMD-sized region; PMD and PUD tables 512 entries each (x86-64 layout).
+  const span = [0, m.hpageNr, m.hpageNr * 512, m.hpageNr * 512 * 512];
   // Fast check: the PTE table exists, so the upper levels do too.
-  if (m.pgtables.get(mm.pid, Math.floor(vpn / per) * 4) >= 0) return true;
+  if (m.pgtables.get(mm.pid, Math.floor(vpn / span[1]) * 4) >= 0) return true;
   for (let level = 3; level >= 1; level--) {
-    const key = Math.floor(vpn / per ** level) * 4 + (level - 1);
+    const key = Math.floor(vpn / span[level]) * 4 + (level - 1);
     if (m.pgtables.get(mm.pid, key) >= 0) continue;
     const pl = allocWithPolicy(m, taskPolicy(mm, tid), -1, cpuNode, ZoneType.NORMAL, GFP_USER_RECLAIM, mm.pid);
     if (pl.zone < 0) return false;
@@ -95,7 +102,15 @@ function newPage(
   cpuNode: number, devicePlaced: boolean,
 ): number {
   const pl = allocWithPolicy(m, pol, ilx, cpuNode, ZoneType.MOVABLE, GFP_USER_RECLAIM, mm.pid);
-  if (pl.zone < 0) { m.allocFailures++; return -1; }
+  if (pl.zone < 0) {
+    m.allocFailures++;
+    // 4.x mm_fault_error(): VM_FAULT_OOM -> pagefault_out_of_memory() -> an unconstrained
+    // out_of_memory(), even when the allocator had no zone to try (later kernels only retry).
+    if (m.spec.kernel.model === '4.11' && !mm.killed) outOfMemory(m, NO_MASK, -1);
+    return -1;
+  }
+  // alloc_pages_vma() (anon only: shmem allocates through a pseudo-VMA).
+  if (kind === PageKind.ANON) m.design.onVmaAlloc?.(vma, pol, m.topo.ids[m.topo.zoneNode[pl.zone]]);
   const placed = devicePlaced && pl.placed === Placed.REQUESTED ? Placed.DEVICE_TOUCH : pl.placed;
   return chargeAndInstall(m, mm, vma, pl.zone, kind, space, index, placed, cpuNode);
 }
@@ -136,10 +151,16 @@ function mapPage(m: Machine, mm: Mm, s: number, vpn: number): void {
 export function fault(m: Machine, mm: Mm, vma: Vma, vpn: number, write: boolean, cpuNode: number, tid: number, devicePlaced: boolean): number {
   const c = m.counters.ev;
   c[EV.pgfault]++;
-  if (!allocPageTables(m, mm, vpn, cpuNode, tid)) return -1;
   const entry = m.ptes.get(mm.pid, vpn);
-  if (entry === PTE_NONE) m.touchedPages++; // first touch since the page was mapped
+  // A PMD-mapped THP fault deposits its PTE table itself; everything else needs one first.
+  if (!(entry === PTE_NONE && vma.kind === VmaKind.ANON && thpEligible(m, mm, vma, vpn)) &&
+      !allocPageTables(m, mm, vpn, cpuNode, tid)) return -1;
   if (vma.kind === VmaKind.ANON) {
+    if (entry === PTE_NONE && thpEligible(m, mm, vma, vpn)) {
+      const t = thpFault(m, mm, vma, vpn, write, cpuNode, tid);
+      if (t !== THP_FALLBACK) return t;
+      if (!allocPageTables(m, mm, vpn, cpuNode, tid)) return -1;
+    }
     if (entry === PTE_NONE && !write) {
       // do_anonymous_page(): a read maps the zero page; nothing is allocated or charged.
       m.ptes.set(mm.pid, vpn, PTE_ZERO);
@@ -199,10 +220,48 @@ export function populateAnon(m: Machine, mm: Mm, vma: Vma, vpn: number, zone: nu
   return s;
 }
 
+const THP_FALLBACK = -9;
+
+/**
+ * do_huge_pmd_anonymous_page(): a read maps the huge zero page; a write allocates a THP by policy
+ * (GFP_TRANSHUGE when madvised, else GFP_TRANSHUGE_LIGHT: no reclaim, no kswapd) and charges it.
+ * Returns the slot for `vpn`, PTE_ZERO, -1 on failure, or THP_FALLBACK for a base-page fault.
+ */
+function thpFault(m: Machine, mm: Mm, vma: Vma, vpn: number, write: boolean, cpuNode: number, tid: number): number {
+  const c = m.counters.ev;
+  const r = regionOf(m, vpn);
+  if (!allocPageTables(m, mm, vpn, cpuNode, tid)) return -1; // the deposited PTE table included
+  if (!write) {
+    if (!m.hugeZeroAllocated) { m.hugeZeroAllocated = true; c[EV.thp_zero_page_alloc]++; }
+    mapHugeZero(m, mm, r);
+    return PTE_ZERO;
+  }
+  const madvised = (vma.flags & VmFlag.HUGEPAGE) !== 0;
+  const gfp = madvised ? Gfp.DIRECT_RECLAIM : 0;
+  const pol = vma.policy ?? taskPolicy(mm, tid);
+  const zone = allocThp(m, pol, r, cpuNode, gfp, mm.pid);
+  if (zone < 0) { c[EV.thp_fault_fallback]++; return THP_FALLBACK; }
+  if (!charge(m, mm, m.hpageNr, PageKind.ANON, cpuNode, madvised ? ChargeMode.NO_OOM : ChargeMode.NO_RECLAIM)) {
+    m.topo.free[zone] += m.hpageNr;
+    c[EV.pgfree] += m.hpageNr;
+    c[EV.thp_fault_fallback]++;
+    c[EV.thp_fault_fallback_charge]++;
+    return THP_FALLBACK;
+  }
+  const node = m.topo.ids[m.topo.zoneNode[zone]];
+  const named = pol && pol.mode !== Mode.LOCAL ? pol.nodes : 0;
+  const placed = named ? (hasNode(named, node) ? (pol!.mode === Mode.INTERLEAVE ? Placed.INTERLEAVE : Placed.REQUESTED) : Placed.FALLBACK)
+    : m.topo.zoneNode[zone] === cpuNode ? Placed.REQUESTED : Placed.FALLBACK;
+  const head = installThp(m, mm, vma, r, zone, placed);
+  return m.ptes.get(mm.pid, vpn, head);
+}
+
 /** Marks an access on a resident page: young, dirty, per-node counts, remote accounting. */
 export function touch(m: Machine, s: number, agentPos: number, agentSlot: number, write: boolean, window: number): void {
   const p = m.pages;
   p.flags[s] |= write ? PF.YOUNG | PF.DIRTY : PF.YOUNG;
+  const head = p.folio[s];
+  if (head >= 0) p.flags[head] |= PF.YOUNG; // one PMD accessed bit for the whole THP
   const node = p.node[s];
   const n = p.nodeCount;
   m.agentAccesses[agentSlot]++;
@@ -237,6 +296,13 @@ export function access(
   if (s === PTE_ZERO && !write) {
     m.agentAccesses[agentSlot]++; // the shared zero page: no node of its own to be remote from
     return;
+  }
+  if (s === PTE_NONE && m.thpRegions.size) {
+    const r = regionOf(m, vpn);
+    if (m.thpRegions.get(mm.pid, r, -1) === PTE_ZERO) {
+      if (!write) { m.agentAccesses[agentSlot]++; return; } // PMD-mapped huge zero page
+      breakHugeZero(m, mm, r); // 6.12 do_huge_pmd_wp_page(): split, then COW one page
+    }
   }
   // A device's first touch is served by a CPU-side fault on the node the design names.
   let cpuNode = agentPos;

@@ -8,7 +8,11 @@ export class LruLists {
   /** Pages per list. */
   size: Float64Array;
 
-  constructor(private readonly pages: PageStore, public lruvecs: number) {
+  /** Pages a folio head stands for on its list (HPAGE_PMD_NR): LRU sizes count base pages. */
+  private readonly hugeWeight: number;
+
+  constructor(private readonly pages: PageStore, public lruvecs: number, hugeWeight = 512) {
+    this.hugeWeight = hugeWeight;
     const n = lruvecs * LRU_LISTS;
     this.head = new Int32Array(n).fill(-1);
     this.tail = new Int32Array(n).fill(-1);
@@ -38,7 +42,12 @@ export class LruLists {
     if (this.head[id] >= 0) p.lruPrev[this.head[id]] = slot;
     else this.tail[id] = slot;
     this.head[id] = slot;
-    this.size[id]++;
+    this.size[id] += this.weight(slot);
+  }
+
+  /** Base pages the entry stands for: a THP head counts its whole folio. */
+  weight(slot: number): number {
+    return this.pages.folio[slot] === slot ? this.hugeWeight : 1;
   }
 
   remove(slot: number, lruvec: number): void {
@@ -55,7 +64,7 @@ export class LruLists {
     p.lru[slot] = Lru.NONE;
     p.lruPrev[slot] = -1;
     p.lruNext[slot] = -1;
-    this.size[id]--;
+    this.size[id] -= this.weight(slot);
   }
 
   /** Oldest page of the list, or -1. */

@@ -49,8 +49,6 @@ export class Machine {
   kswapdPending: boolean[];
   kswapdFailures: number[];
   kswapdWakeups = 0;
-  /** Distinct pages ever faulted in (first touch of a (pid, vpn) or file page). */
-  touchedPages = 0;
   faultsCpu = 0;
   faultsDevice = 0;
   /** CPU faults on device-private pages that migrated them back (HMM private). */
@@ -74,12 +72,17 @@ export class Machine {
   readonly pageSize: number;
   /** Entries per page-table page (x86-64: 512 with 4 KiB pages). */
   readonly ptrsPerTable: number;
+  /** Base pages per PMD-sized huge page (HPAGE_PMD_NR; 512 with 4 KiB pages). */
+  readonly hpageNr: number;
+  /** (pid, 2 MiB region) -> THP head slot, or PTE_ZERO for the huge zero page (KERNEL-MODEL §2.11). */
+  readonly thpRegions = new PageMap(64);
 
   constructor(readonly spec: MachineSpec, readonly design: Design, opts: MachineOptions) {
     this.topo = new Topology(spec, design);
     const n = this.topo.nodeCount;
     this.pages = new PageStore(n, 4096);
-    this.lru = new LruLists(this.pages, n * 8);
+    this.hpageNr = Math.max(1, (2 * 2 ** 20) / spec.pageSize);
+    this.lru = new LruLists(this.pages, n * 8, this.hpageNr);
     this.counters = new Counters(n);
     this.kswapdPending = new Array<boolean>(n).fill(false);
     this.kswapdFailures = new Array<number>(n).fill(0);
@@ -142,7 +145,7 @@ export class Machine {
   // ---- page life cycle -------------------------------------------------------------------
 
   /** Installs a freshly allocated page from zone `zone` (the allocator already took it). */
-  installPage(zone: number, kind: number, space: number, index: number, memcg: number, placed: number, locked: boolean): number {
+  installPage(zone: number, kind: number, space: number, index: number, memcg: number, placed: number, locked: boolean, head = -1): number {
     const p = this.pages;
     const s = p.alloc();
     const pos = this.topo.zoneNode[zone];
@@ -153,11 +156,17 @@ export class Machine {
     p.index[s] = index;
     p.memcg[s] = memcg;
     p.placed[s] = placed;
+    p.folio[s] = head;
     p.window(s, Math.floor(this.now / this.windowNs));
     if (kind !== PageKind.FILE) p.flags[s] |= PF.SWAPBACKED;
     this.addNodeStat(s, pos, 1);
-    this.lruAdd(s, locked ? Lru.UNEVICTABLE : this.newPageLru(kind));
+    if (head === -1) this.lruAdd(s, locked ? Lru.UNEVICTABLE : this.newPageLru(kind));
     return s;
+  }
+
+  /** The LRU list a newly faulted page joins (for THP heads installed after their tails). */
+  newLru(kind: number, locked: boolean): number {
+    return locked ? Lru.UNEVICTABLE : this.newPageLru(kind);
   }
 
   /** Which list a new page joins: 2017 kernels put anon on the active list, >= 5.9 inactive. */
@@ -167,6 +176,7 @@ export class Machine {
   }
 
   lruAdd(s: number, lru: number): void {
+    if (this.pages.isTail(s)) return; // a THP is one LRU entry, its head
     if (this.topo.zoneType[this.pages.zone[s]] === ZoneType.DEVICE) return; // ZONE_DEVICE is never on an LRU
     this.lru.add(s, this.lruvec(this.pages.node[s], Math.max(0, this.pages.memcg[s])), lru);
   }
@@ -206,6 +216,11 @@ export class Machine {
   /** Frees a page: off its LRU, uncharged, back to its zone (pgfree). */
   freePage(s: number): void {
     const p = this.pages;
+    if (p.folio[s] === s) {
+      // Freeing a THP head frees the folio's accounting; its tails are freed one by one.
+      this.counters.addNode(NS.nr_anon_transparent_hugepages, p.node[s], -1);
+      this.thpRegions.delete(p.space[s], Math.floor(p.index[s] / this.hpageNr));
+    }
     this.lruDel(s);
     this.addNodeStat(s, p.node[s], -1);
     if (p.flags[s] & PF.MLOCKED) this.counters.addNode(NS.nr_mlock, p.node[s], -1);
@@ -239,10 +254,8 @@ export class Machine {
     this.syscallErrors.set(k, (this.syscallErrors.get(k) ?? 0) + 1);
   }
 
-  /** Distinct (process, page) pairs ever mapped: a set kept by the page tables' high-water mark. */
-  pagesTouched(): number {
-    return this.touchedPages;
-  }
+  /** The huge zero page is allocated once, system-wide, at the first eligible read fault. */
+  hugeZeroAllocated = false;
 
   /** Memory tiers (mm/memory-tiers.c): a node is top tier when its tier is no slower than the CPUs'. */
   isTopTier(pos: number): boolean {

@@ -6,6 +6,7 @@ import type { Machine } from './machine.js';
 import { PTE_SWAP, PTE_ZERO } from './machine.js';
 import { Mm } from './mm.js';
 import { PageKind, PF, Placed } from './pages.js';
+import { folioSlots, splitFolio } from './thp.js';
 import { EV, NS } from './vmstat.js';
 
 const PLACED_BY_TRIGGER: Record<number, number> = {
@@ -35,6 +36,7 @@ export function migratePage(m: Machine, s: number, to: number, mode: MigrateMode
   const p = m.pages;
   const from = p.node[s];
   if (from === to && allocZone === undefined) return -1;
+  if (p.folio[s] >= 0) return migrateThp(m, p.folio[s], s, to, mode);
   let outcome: number = Out.ok;
   let zone = -1;
   if (p.pincount[s] > 0) outcome = Out.pinned; // folio_expected_refs() mismatch: -EAGAIN until it gives up
@@ -64,6 +66,56 @@ export function migratePage(m: Machine, s: number, to: number, mode: MigrateMode
 }
 
 /**
+ * A page of a THP (KERNEL-MODEL §2.11 "Migration"). 6.12 moves the folio whole when an order-9
+ * page is free on the target; otherwise NUMA balancing leaves it (pgmigrate_fail += 512) and the
+ * others split it and try each base page. 4.11 splits first for explicit migrations and moves only
+ * the named page; its NUMA hint fault moves the THP whole (migrate_misplaced_transhuge_page()).
+ */
+function migrateThp(m: Machine, head: number, s: number, to: number, mode: MigrateMode): number {
+  const p = m.pages;
+  const c = m.counters.ev;
+  const numa = mode.trigger === Trig.numa_balancing;
+  if (m.spec.kernel.model === '4.11' && !numa) {
+    splitFolio(m, head);
+    return migratePage(m, s, to, mode);
+  }
+  const slots = folioSlots(m, head);
+  const pinned = slots.some((x) => x >= 0 && p.pincount[x] > 0);
+  const zone = pinned ? -1 : allocOnNode(m, to, mode.gfp, mode.cpuNode, mode.pid, m.hpageNr);
+  if (zone < 0) {
+    c[EV.thp_migration_fail]++;
+    if (numa || pinned) {
+      const why = pinned ? Out.pinned : Out.ENOMEM;
+      for (const x of slots) {
+        if (mode.counted) c[EV.pgmigrate_fail]++;
+        m.migrations.record(p.space[x], p.index[x], p.node[x], to, m.now, mode.trigger, why, mode.counted);
+      }
+      return why;
+    }
+    splitFolio(m, head);
+    c[EV.thp_migration_split]++;
+    return migratePage(m, s, to, mode);
+  }
+  // The order-9 page is taken; each base page then moves into it (pgfree per base page).
+  const from = p.node[head];
+  m.topo.free[zone] += m.hpageNr;
+  for (const x of slots) {
+    m.topo.free[zone]--;
+    const mlocked = (p.flags[x] & PF.MLOCKED) !== 0;
+    if (mlocked) m.counters.addNode(NS.nr_mlock, from, -1);
+    m.movePage(x, zone, PLACED_BY_TRIGGER[mode.trigger] ?? Placed.MIGRATE);
+    if (mlocked) m.counters.addNode(NS.nr_mlock, m.topo.zoneNode[zone], 1);
+    p.flags[x] &= ~PF.PROTNONE;
+    if (mode.counted) c[EV.pgmigrate_success]++;
+    m.migrations.record(p.space[x], p.index[x], from, m.topo.zoneNode[zone], m.now, mode.trigger, Out.ok, mode.counted);
+  }
+  m.counters.addNode(NS.nr_anon_transparent_hugepages, from, -1);
+  m.counters.addNode(NS.nr_anon_transparent_hugepages, m.topo.zoneNode[zone], 1);
+  if (mode.counted) c[EV.thp_migration_success]++;
+  return Out.ok;
+}
+
+/**
  * move_pages(2) over [start, end) of `mm` to node position `to` (do_pages_move()). The call-level
  * check comes first: when the design refuses the node, every page fails with that errno.
  */
@@ -74,7 +126,8 @@ export function movePages(m: Machine, mm: Mm, start: number, end: number, to: nu
   for (let vpn = start; vpn < end; vpn++) {
     if (errno) { failPage(m, mm, vpn, to, Trig.move_pages, Out[errno as keyof typeof Out] ?? Out.EINVAL); continue; }
     const vma = mm.find(vpn);
-    if (!vma) { failPage(m, mm, vpn, to, Trig.move_pages, Out.EFAULT); continue; }
+    // add_page_for_migration(): no VMA or !vma_migratable() -> status -EFAULT.
+    if (!vma || !(m.design.vmaMigratable?.(vma) ?? true)) { failPage(m, mm, vpn, to, Trig.move_pages, Out.EFAULT); continue; }
     const e = m.ptes.get(mm.pid, vpn);
     if (e === PTE_ZERO) { failPage(m, mm, vpn, to, Trig.move_pages, Out.EFAULT); continue; }
     if (e < 0 || e === PTE_SWAP) { failPage(m, mm, vpn, to, Trig.move_pages, Out.ENOENT); continue; }

@@ -9,6 +9,7 @@ import { DEFAULT_POLICY, hasNode, MemPolicy, Mode } from './mempolicy.js';
 import { migratePage } from './migrate.js';
 import { Mm, Vma } from './mm.js';
 import { PF } from './pages.js';
+import { folioSlots } from './thp.js';
 import { wakeKswapd } from './reclaim.js';
 import { ZoneType } from './spec.js';
 import { EV, NS } from './vmstat.js';
@@ -108,10 +109,20 @@ function taskNumaWork(m: Machine, mm: Mm): void {
       if (singleThreaded && p.node[s] === mm.cpuNode) continue;
       // Tiering mode without the NORMAL bit only scans pages outside the top tier.
       if (!(mode & 1) && m.isTopTier(p.node[s])) continue;
+      // Tiering mode keeps the scan time of slow-tier pages in last_cpupid (folio_xchg_access_time()).
+      const stamp = mode & 2 && !m.isTopTier(p.node[s]);
+      if (p.folio[s] >= 0) {
+        // A PMD-mapped THP: one huge PTE update covering HPAGE_PMD_NR pages (change_huge_pmd()).
+        for (const x of folioSlots(m, p.folio[s])) p.flags[x] |= PF.PROTNONE;
+        m.counters.ev[EV.numa_pte_updates] += m.hpageNr;
+        m.counters.ev[EV.numa_huge_pte_updates]++;
+        if (stamp) { p.lastPid[p.folio[s]] = Math.floor(m.now / 1e6); p.lastNode[p.folio[s]] = ACCESS_TIME; }
+        vpn = Math.floor(vpn / m.hpageNr) * m.hpageNr + m.hpageNr - 1;
+        continue;
+      }
       p.flags[s] |= PF.PROTNONE;
       m.counters.ev[EV.numa_pte_updates]++;
-      // Tiering mode keeps the scan time of slow-tier pages in last_cpupid (folio_xchg_access_time()).
-      if (mode & 2 && !m.isTopTier(p.node[s])) { p.lastPid[s] = Math.floor(m.now / 1e6); p.lastNode[s] = ACCESS_TIME; }
+      if (stamp) { p.lastPid[s] = Math.floor(m.now / 1e6); p.lastNode[s] = ACCESS_TIME; }
     }
     mm.numaScanOffset = vpn;
     if (pages <= 0 || virtpages <= 0) { wrapped = vpn >= mm.vmas[mm.vmas.length - 1].end; break; }
@@ -126,16 +137,21 @@ function taskNumaWork(m: Machine, mm: Mm): void {
  * A CPU access hit a PROT_NONE page: count the hint fault, decide, maybe migrate. Returns the
  * page's node position afterwards.
  */
-export function numaHintFault(m: Machine, mm: Mm, vma: Vma, s: number, cpuNode: number, tidPolicy: MemPolicy | null): void {
+export function numaHintFault(m: Machine, mm: Mm, vma: Vma, slot: number, cpuNode: number, tidPolicy: MemPolicy | null): void {
   const p = m.pages;
   const c = m.counters.ev;
-  p.flags[s] &= ~PF.PROTNONE;
+  // A THP takes one hint fault for the PMD (do_huge_pmd_numa_page()); its head carries the state.
+  const huge = p.folio[slot] >= 0;
+  const s = huge ? p.folio[slot] : slot;
+  if (huge) for (const x of folioSlots(m, s)) p.flags[x] &= ~PF.PROTNONE;
+  else p.flags[s] &= ~PF.PROTNONE;
+  const nr = huge ? m.hpageNr : 1;
   c[EV.pgfault]++;
   c[EV.numa_hint_faults]++;
   const cur = p.node[s];
   if (cur === cpuNode) c[EV.numa_hint_faults_local]++;
   const target = mpolMisplaced(m, mm, vma, s, cpuNode, tidPolicy);
-  const balanced = target >= 0 && migrateBalanced(m, target);
+  const balanced = target >= 0 && migrateBalanced(m, target, nr);
   // Tiering mode wakes the target's kswapd so promotion finds room next time (demoting there).
   if (target >= 0 && !balanced && m.spec.kernel.numaBalancing & 2) wakeKswapd(m, m.topo.nodeZones[target], ZoneType.MOVABLE);
   if (balanced) {
@@ -143,8 +159,8 @@ export function numaHintFault(m: Machine, mm: Mm, vma: Vma, s: number, cpuNode: 
       trigger: Trig.numa_balancing, gfp: Gfp.THISNODE | Gfp.NORETRY, counted: true, cpuNode, pid: mm.pid,
     });
     if (out === 0) {
-      c[EV.numa_pages_migrated]++;
-      if (m.spec.kernel.numaBalancing & 2 && !m.isTopTier(cur) && m.isTopTier(target)) m.counters.addNode(NS.pgpromote_success, target, 1);
+      c[EV.numa_pages_migrated] += nr;
+      if (m.spec.kernel.numaBalancing & 2 && !m.isTopTier(cur) && m.isTopTier(target)) m.counters.addNode(NS.pgpromote_success, target, nr);
       // Measured on Debian 6.12: two pgfault per hint-faulted, migrated page (KERNEL-CHECK Q2).
       if (m.spec.kernel.model === '6.12') c[EV.pgfault]++;
     }
@@ -212,11 +228,11 @@ function freeSpaceEnough(m: Machine, pos: number): boolean {
 }
 
 /** migrate_balanced_pgdat(): some zone stays above high + nr pages after the move. */
-function migrateBalanced(m: Machine, pos: number): boolean {
+function migrateBalanced(m: Machine, pos: number, nr: number): boolean {
   const t = m.topo;
   for (const z of t.nodeZones[pos]) {
     if (t.managed[z] === 0) continue;
-    if (t.free[z] > t.wm.high[z] + 1 + t.wm.lowmemReserve[z][3]) return true;
+    if (t.free[z] > t.wm.high[z] + nr + t.wm.lowmemReserve[z][3]) return true;
   }
   return false;
 }

@@ -1,7 +1,7 @@
 // The OOM killer (mm/oom_kill.c out_of_memory(), select_bad_process(), oom_badness(),
 // constrained_alloc(), mempolicy_in_oom_domain(); memcg: mem_cgroup_out_of_memory()).
 import type { Machine } from './machine.js';
-import { PTE_SWAP } from './machine.js';
+import { PTE_SWAP, PTE_ZERO } from './machine.js';
 import { Mode, NO_MASK } from './mempolicy.js';
 import { Mm, Rss } from './mm.js';
 import { PageKind } from './pages.js';
@@ -84,6 +84,12 @@ export function releaseRange(m: Machine, mm: Mm, start: number, end: number): vo
     }
   }
   victims.sort((a, b) => a - b);
+  // Huge-zero PMD mappings in the range go with it.
+  const zeroRegions: number[] = [];
+  m.thpRegions.forEach((space, r, v) => {
+    if (space === mm.pid && v === PTE_ZERO && r * m.hpageNr >= start && (r + 1) * m.hpageNr <= end) zeroRegions.push(r);
+  });
+  for (const r of zeroRegions) m.thpRegions.delete(mm.pid, r);
   for (const vpn of victims) {
     const e = m.ptes.get(mm.pid, vpn);
     if (e === PTE_SWAP) {

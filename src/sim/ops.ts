@@ -11,6 +11,7 @@ import { Mm, Vma, VmaKind, VmFlag } from './mm.js';
 import { killProcess, releaseRange } from './oom.js';
 import { Lru, PageKind, PF, Placed } from './pages.js';
 import { ZoneType } from './spec.js';
+import { splitPartial } from './thp.js';
 import { EV, NS } from './vmstat.js';
 
 /** Pages per implicit mapping: one PMD-sized region, merged with neighbours (DESIGN §3). */
@@ -60,6 +61,7 @@ export function coverRange(mm: Mm, start: number, end: number): void {
 }
 
 export function munmap(m: Machine, mm: Mm, start: number, end: number): void {
+  splitPartial(m, mm, start, end);
   releaseRange(m, mm, start, end);
   mm.remove(start, end);
 }
@@ -81,13 +83,15 @@ export function mbind(m: Machine, mm: Mm, start: number, end: number, mode: numb
   if (pol === undefined) { m.countSyscallError('mbind', 'EINVAL'); return; }
   coverRange(mm, start, end);
   const vmas = mm.range(start, end, true);
+  // do_mbind(): queue_pages_test_walk() checks vma_migratable() before mbind_range() sets the policy.
+  const queued = vmas.filter((v) => m.design.vmaMigratable?.(v) ?? true);
   for (const v of vmas) v.policy = pol;
   m.design.onMbind?.(vmas, pol);
   if (!(move || moveAll) || !pol || pol.mode === Mode.LOCAL) return;
   // queue_pages_range(): pages not on a node of the new policy's mask are migrated, each target
   // allocated by the new policy (alloc_migration_target_by_mpol()).
   const mode_: MigrateMode = { trigger: Trig.mbind, gfp: GFP_USER_RECLAIM | Gfp.RETRY_MAYFAIL, counted: true, cpuNode, pid: mm.pid };
-  for (const v of vmas) {
+  for (const v of queued) {
     for (let vpn = v.start; vpn < v.end; vpn++) {
       const s = m.ptes.get(mm.pid, vpn);
       if (s < 0) continue;
@@ -144,6 +148,7 @@ export function migrate(m: Machine, mm: Mm, start: number, end: number, to: numb
 /** mlock(2): VM_LOCKED, populate the range (__mm_populate), pages onto the unevictable list. */
 export function mlock(m: Machine, mm: Mm, start: number, end: number, cpuNode: number, tid: number): void {
   coverRange(mm, start, end);
+  splitPartial(m, mm, start, end);
   const vmas = mm.range(start, end, true);
   for (const v of vmas) {
     v.flags |= VmFlag.LOCKED;
@@ -161,29 +166,32 @@ function lockPage(m: Machine, s: number): void {
   const p = m.pages;
   if (p.flags[s] & PF.MLOCKED || m.topo.zoneType[p.zone[s]] === ZoneType.DEVICE) return;
   p.flags[s] |= PF.MLOCKED;
-  m.lruDel(s);
-  m.lruAdd(s, Lru.UNEVICTABLE);
+  const head = p.folio[s] >= 0 ? p.folio[s] : s; // a THP moves as one LRU entry
+  if (p.lru[head] !== Lru.UNEVICTABLE) { m.lruDel(head); m.lruAdd(head, Lru.UNEVICTABLE); }
   m.counters.addNode(NS.nr_mlock, p.node[s], 1);
   m.counters.ev[EV.unevictable_pgs_mlocked]++;
 }
 
 export function munlock(m: Machine, mm: Mm, start: number, end: number): void {
   const p = m.pages;
+  splitPartial(m, mm, start, end);
   for (const v of mm.range(start, end, true)) {
     v.flags &= ~VmFlag.LOCKED;
     for (let vpn = v.start; vpn < v.end; vpn++) {
       const s = m.ptes.get(mm.pid, vpn);
       if (s < 0 || !(p.flags[s] & PF.MLOCKED)) continue;
       p.flags[s] &= ~PF.MLOCKED;
-      m.lruDel(s);
-      m.lruAdd(s, p.kind[s] === PageKind.FILE ? Lru.INACTIVE_FILE : Lru.INACTIVE_ANON);
+      const head = p.folio[s] >= 0 ? p.folio[s] : s;
+      if (p.lru[head] === Lru.UNEVICTABLE) { m.lruDel(head); m.lruAdd(head, p.kind[s] === PageKind.FILE ? Lru.INACTIVE_FILE : Lru.INACTIVE_ANON); }
       m.counters.addNode(NS.nr_mlock, p.node[s], -1);
       m.counters.ev[EV.unevictable_pgs_munlocked]++;
     }
   }
 }
 
-export function madvise(mm: Mm, start: number, end: number, hugepage: boolean, nohugepage: boolean): void {
+export function madvise(m: Machine, mm: Mm, start: number, end: number, hugepage: boolean, nohugepage: boolean): void {
+  coverRange(mm, start, end);
+  splitPartial(m, mm, start, end);
   for (const v of mm.range(start, end, true)) {
     if (hugepage) v.flags = (v.flags | VmFlag.HUGEPAGE) & ~VmFlag.NOHUGEPAGE;
     if (nohugepage) v.flags = (v.flags | VmFlag.NOHUGEPAGE) & ~VmFlag.HUGEPAGE;

@@ -71,6 +71,8 @@ export class PageStore {
   /** folio last_cpupid: the pid and node of the last NUMA hint fault; -1 = unset. */
   lastPid!: Int32Array;
   lastNode!: Int8Array;
+  /** Transparent huge pages: the head slot of the folio this page belongs to, -1 for a base page. */
+  folio!: Int32Array;
   /**
    * Per-node access counts of each page, halved every metrics window (the "dominant accessor"
    * of DESIGN §4), and the window index they were last brought up to date in.
@@ -85,7 +87,7 @@ export class PageStore {
 
   /** Bytes per slot held by this store. */
   get bytesPerSlot(): number {
-    return 1 + 2 + 1 + 1 + 1 + 1 + 4 + 8 + 2 + 2 + 2 + 4 + 4 + 4 + 1 + 4 * this.nodeCount + 4;
+    return 1 + 2 + 1 + 1 + 1 + 1 + 4 + 8 + 2 + 2 + 2 + 4 + 4 + 4 + 1 + 4 + 4 * this.nodeCount + 4;
   }
 
   get bytes(): number {
@@ -115,6 +117,7 @@ export class PageStore {
     this.lruNext = grow(this.lruNext, (n) => new Int32Array(n));
     this.lastPid = grow(this.lastPid, (n) => new Int32Array(n));
     this.lastNode = grow(this.lastNode, (n) => new Int8Array(n));
+    this.folio = grow(this.folio, (n) => new Int32Array(n));
     const acc = new Float32Array(cap * this.nodeCount);
     if (this.acc) acc.set(this.acc);
     this.acc = acc;
@@ -148,6 +151,7 @@ export class PageStore {
     this.lruNext[s] = -1;
     this.lastPid[s] = -1;
     this.lastNode[s] = -1;
+    this.folio[s] = -1;
     this.acc.fill(0, s * this.nodeCount, (s + 1) * this.nodeCount);
     this.accWindow[s] = 0;
     return s;
@@ -163,6 +167,11 @@ export class PageStore {
     this.lruNext[s] = this.freeHead;
     this.freeHead = s;
     this.used--;
+  }
+
+  /** A THP tail: part of a folio whose head is another slot (tails are not on any LRU). */
+  isTail(s: number): boolean {
+    return this.folio[s] >= 0 && this.folio[s] !== s;
   }
 
   isLive(s: number): boolean {

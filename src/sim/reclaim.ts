@@ -11,6 +11,7 @@ import { Out, Trig } from './events.js';
 import { migratePage } from './migrate.js';
 import { Lru, PageKind, PF } from './pages.js';
 import { unmapAll } from './rmap.js';
+import { folioSlots, splitFolio } from './thp.js';
 import { ZoneType } from './spec.js';
 import { EV, NS } from './vmstat.js';
 
@@ -55,16 +56,18 @@ function shrinkInactive(m: Machine, vec: number, lru: number, nr: number, st: Sc
   const anon = lru === Lru.INACTIVE_ANON;
   // Isolate first, as the kernel does, so rotated pages are not rescanned in this batch.
   const batch: number[] = [];
-  for (let i = 0; i < nr; i++) {
+  let scanned = 0; // base pages: a THP head stands for its whole folio (isolate_lru_folios())
+  while (scanned < nr) {
     const s = m.lru.tailOf(vec, lru);
     if (s < 0) break;
+    scanned += m.lru.weight(s);
     m.lru.remove(s, vec);
     batch.push(s);
   }
-  c[st.kswapd ? EV.pgscan_kswapd : EV.pgscan_direct] += batch.length;
+  c[st.kswapd ? EV.pgscan_kswapd : EV.pgscan_direct] += scanned;
   const demoteTarget = batch.length ? nextDemotionNode(m, p.node[batch[0]]) : -1;
   const demoteList: number[] = [];
-  c[anon ? EV.pgscan_anon : EV.pgscan_file] += batch.length;
+  c[anon ? EV.pgscan_anon : EV.pgscan_file] += scanned;
   for (const s of batch) {
     const young = (p.flags[s] & PF.YOUNG) !== 0 && p.mapcount[s] > 0;
     const referenced = (p.flags[s] & PF.REFERENCED) !== 0;
@@ -107,13 +110,15 @@ function demotePages(m: Machine, list: number[], target: number, vec: number, lr
   const src = m.pages.node[list[0]];
   for (const s of list) {
     const kind = m.pages.kind[s];
+    const nr = m.lru.weight(s); // a THP demotes whole (or splits, 4.11)
     m.lru.add(s, vec, lru); // migratePage() takes it off its list and onto the target's
     const out = migratePage(m, s, target, { trigger: Trig.demotion, gfp: Gfp.THISNODE | Gfp.KSWAPD_RECLAIM, counted: true, cpuNode: src, pid: -1 });
     if (out === Out.ok) {
-      m.counters.addNode(st.kswapd ? NS.pgdemote_kswapd : NS.pgdemote_direct, src, 1);
-      c[st.kswapd ? EV.pgsteal_kswapd : EV.pgsteal_direct]++;
-      c[kind === PageKind.FILE ? EV.pgsteal_file : EV.pgsteal_anon]++;
-      st.reclaimed++;
+      const moved = m.pages.folio[s] === s ? nr : 1;
+      m.counters.addNode(st.kswapd ? NS.pgdemote_kswapd : NS.pgdemote_direct, src, moved);
+      c[st.kswapd ? EV.pgsteal_kswapd : EV.pgsteal_direct] += moved;
+      c[kind === PageKind.FILE ? EV.pgsteal_file : EV.pgsteal_anon] += moved;
+      st.reclaimed += moved;
       continue;
     }
     m.lruDel(s);
@@ -148,6 +153,23 @@ function reclaimPage(m: Machine, s: number, st: ScanStats): void {
   const p = m.pages;
   const c = m.counters.ev;
   const kind = p.kind[s];
+  if (p.folio[s] === s) {
+    // A THP: 4.11 add_to_swap() splits it first (the tails go back to the LRU); 6.12 swaps the
+    // folio out whole (thp_swpout, KERNEL-MODEL §2.11 "Reclaim").
+    if (m.spec.kernel.model === '4.11' || m.spec.swapPages - m.swapUsed < m.hpageNr) {
+      if (m.spec.kernel.model !== '4.11') c[EV.thp_swpout_fallback]++;
+      splitFolio(m, s);
+      m.lruDel(s);
+    } else {
+      c[EV.thp_swpout]++;
+      const slots = folioSlots(m, s);
+      m.counters.addNode(NS.nr_anon_transparent_hugepages, p.node[s], -1);
+      m.thpRegions.delete(p.space[s], Math.floor(p.index[s] / m.hpageNr));
+      for (const x of slots) if (x >= 0) p.folio[x] = -1;
+      for (const x of slots) if (x >= 0) reclaimPage(m, x, st);
+      return;
+    }
+  }
   if (p.flags[s] & PF.SWAPBACKED) {
     m.swapUsed++;
     c[EV.pswpout]++;
@@ -278,7 +300,8 @@ export function directReclaim(m: Machine, zones: number[], highestZone: number):
   m.counters.ev[ALLOCSTALL_EVENTS[highestZone]]++;
   const st: ScanStats = { kswapd: false, reclaimed: 0 };
   const nodes: number[] = [];
-  for (const z of zones) { const pos = m.topo.zoneNode[z]; if (!nodes.includes(pos)) nodes.push(pos); }
+  // shrink_zones(): global reclaim skips nodes outside the task's cpuset (cpuset_zone_allowed()).
+  for (const z of zones) { const pos = m.topo.zoneNode[z]; if (!nodes.includes(pos) && (m.design.cpusetNodeAllowed?.(m.topo.ids[pos]) ?? true)) nodes.push(pos); }
   for (let priority = DEF_PRIORITY; priority >= 0 && st.reclaimed < SWAP_CLUSTER_MAX; priority--) {
     for (const pos of nodes) shrinkNode(m, pos, priority, SWAP_CLUSTER_MAX, st);
   }
@@ -293,7 +316,11 @@ export function directReclaim(m: Machine, zones: number[], highestZone: number):
 export function memcgReclaim(m: Machine, memcg: number, nrPages: number, cpuNode: number): number {
   const st: ScanStats = { kswapd: false, reclaimed: 0 };
   const target = Math.max(nrPages, SWAP_CLUSTER_MAX);
-  const nodes = m.topo.fallbackNodes[cpuNode].filter((pos) => m.design.memcgReclaimReaches(m.topo.ids[pos]));
+  // 4.x mem_cgroup_select_victim_node() rotates over N_MEMORY, each victim walking its own FALLBACK
+  // zonelist: an N_MEMORY node left out of the local zonelist is still reached (KERNEL-MODEL §5.5).
+  const local = m.topo.fallbackNodes[cpuNode];
+  const victims = local.concat(m.topo.inNMemory.flatMap((inMem, pos) => (inMem && !local.includes(pos) ? [pos] : [])));
+  const nodes = victims.filter((pos) => m.design.memcgReclaimReaches(m.topo.ids[pos]));
   for (let priority = DEF_PRIORITY; priority >= 0 && st.reclaimed < target; priority--) {
     for (const pos of nodes) {
       for (let mc = 0; mc < m.memcgs.count && st.reclaimed < target; mc++) {

@@ -23,7 +23,8 @@ export const EVENTS = [
   'numa_pte_updates', 'numa_huge_pte_updates', 'numa_hint_faults', 'numa_hint_faults_local', 'numa_pages_migrated',
   'pgmigrate_success', 'pgmigrate_fail', 'thp_migration_success', 'thp_migration_fail', 'thp_migration_split',
   'compact_stall', 'unevictable_pgs_mlocked', 'unevictable_pgs_munlocked',
-  'thp_fault_alloc', 'thp_fault_fallback', 'thp_split_page',
+  'thp_fault_alloc', 'thp_fault_fallback', 'thp_fault_fallback_charge', 'thp_split_page', 'thp_split_pmd',
+  'thp_zero_page_alloc', 'thp_swpout', 'thp_swpout_fallback', 'thp_deferred_split_page',
 ] as const;
 export type EventName = (typeof EVENTS)[number];
 
@@ -40,6 +41,7 @@ export const NOT_IN_2017: ReadonlySet<string> = new Set([
   'pgpromote_success', 'pgpromote_candidate', 'pgdemote_kswapd', 'pgdemote_direct', 'pgdemote_khugepaged',
   'thp_migration_success', 'thp_migration_fail', 'thp_migration_split', 'pgscan_anon', 'pgscan_file',
   'pgsteal_anon', 'pgsteal_file', 'allocstall_device', 'pgalloc_device',
+  'thp_fault_fallback_charge', 'thp_swpout', 'thp_swpout_fallback',
 ]);
 
 export class Counters {

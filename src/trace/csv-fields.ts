@@ -7,7 +7,8 @@ import {
   encodeCpu, encodeDev, Flag, FLAG_NAMES, MAP_KIND_NAMES, MAX_NODES, OP_BY_CODE, POLICY_NAMES,
 } from './events.js';
 
-export const S = { hi: 0, lo: 0, v: 0 };
+/** NaN, not 0: the fields hold doubles from the start, so V8 never reshapes S mid-run (a deopt). */
+export const S = { hi: NaN, lo: NaN, v: NaN };
 
 const TWO32 = 4294967296;
 const INT32_MAX = 2147483647;
@@ -19,35 +20,46 @@ for (let i = 0; i < 6; i++) HEX[97 + i] = HEX[65 + i] = 10 + i;
 
 /** An unsigned 64-bit integer, `0x` hex or decimal, into S.hi / S.lo (uint32 halves). */
 export function scanU64(b: Uint8Array, p: number, end: number): number {
+  return p + 1 < end && b[p] === 48 && (b[p + 1] | 32) === 120 ? scanHex(b, p + 2, end) : scanDec64(b, p, end);
+}
+
+/** Hex digits (after the 0x) of a value < 2^64 into S.hi / S.lo. */
+function scanHex(b: Uint8Array, p: number, end: number): number {
   let hi = 0;
   let lo = 0;
-  if (p + 1 < end && b[p] === 48 && (b[p + 1] | 32) === 120) {
-    const s = (p += 2);
-    for (; p < end; p++) {
-      const d = HEX[b[p]];
-      if (d < 0) break;
-      if (hi >= 0x10000000) return -1; // a 17th significant hex digit: >= 2^64
-      hi = ((hi << 4) | (lo >>> 28)) >>> 0;
-      lo = ((lo << 4) | d) >>> 0;
-    }
-    if (p === s) return -1;
-  } else {
-    const s = p;
-    for (; p < end; p++) {
-      const d = b[p] - 48;
-      if (d < 0 || d > 9) break;
-      // Base-2^32 long multiplication in doubles: every intermediate stays below 2^53.
-      lo = lo * 10 + d;
-      hi *= 10;
-      if (lo >= TWO32) {
-        const carry = Math.floor(lo / TWO32);
-        lo -= carry * TWO32;
-        hi += carry;
-      }
-      if (hi >= TWO32) return -1;
-    }
-    if (p === s) return -1;
+  const s = p;
+  for (; p < end; p++) {
+    const d = HEX[b[p]];
+    if (d < 0) break;
+    if (hi >= 0x10000000) return -1; // a 17th significant hex digit: >= 2^64
+    hi = ((hi << 4) | (lo >>> 28)) >>> 0;
+    lo = ((lo << 4) | d) >>> 0;
   }
+  if (p === s) return -1;
+  S.hi = hi;
+  S.lo = lo;
+  return p;
+}
+
+/** Decimal digits of a value < 2^64 into S.hi / S.lo. */
+function scanDec64(b: Uint8Array, p: number, end: number): number {
+  let hi = 0;
+  let lo = 0;
+  const s = p;
+  for (; p < end; p++) {
+    const d = b[p] - 48;
+    if (d < 0 || d > 9) break;
+    // Base-2^32 long multiplication in doubles: every intermediate stays below 2^53.
+    lo = lo * 10 + d;
+    hi *= 10;
+    if (lo >= TWO32) {
+      const carry = Math.floor(lo / TWO32);
+      lo -= carry * TWO32;
+      hi += carry;
+    }
+    if (hi >= TWO32) return -1;
+  }
+  if (p === s) return -1;
   S.hi = hi;
   S.lo = lo;
   return p;

@@ -41,6 +41,8 @@ export function parseHeader(names: readonly string[], ignoreColumns: boolean, fi
   const fail = (value: string, expected: string): never => {
     throw new TraceDataError(file, `${line}`, 'header', value, expected);
   };
+  // No op column at all: most likely not trace@1, which says more than "unknown column".
+  if (!names.includes('op')) fail(names.join(','), 'is not a trace@1 header (expected a header row with an op column, e.g. op,addr)');
   names.forEach((name, i) => {
     const kind = (COLUMN_NAMES as readonly string[]).indexOf(name);
     if (kind > 0) {
@@ -52,7 +54,6 @@ export function parseHeader(names: readonly string[], ignoreColumns: boolean, fi
         '--ignore-columns skips unknown ones)');
     }
   });
-  if (!seen.has('op')) fail(names.join(','), 'is not a trace@1 header (expected a header row with an op column, e.g. op,addr)');
   return kinds;
 }
 

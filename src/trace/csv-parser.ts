@@ -1,13 +1,10 @@
-// The trace@1 row parser. Two paths share one set of field setters: a fast path for the common
-// unquoted row (scan bytes to each delimiter, parse in place, no strings) and an exact RFC 4180
-// path that takes any row the fast path is unsure of, so errors are always reported by one place.
-import { TraceDataError } from '../errors.js';
-import { encodeCpu, EventBatch, NONE, type ReadOptions, type TraceInfo } from './events.js';
-import {
-  KIND_BYTES, lookupOp, matchName, parseFlags, parseNodes, POLICY_BYTES, S, scanAgent, scanInt, scanTime, scanU64,
-} from './csv-fields.js';
-import { COLUMN_NAMES, EXPECTED, fillAbsentColumns, K, parseHeader, parseMetaComment } from './csv-header.js';
-import { decimalString, opRuleError, TimeRebaser } from './csv-rules.js';
+// The trace@1 row parser. Two paths share the field setters of RowBuilder (csv-row.ts): a fast
+// path for the common unquoted row (scan bytes, parse numbers in place, no strings) and an exact
+// RFC 4180 path that takes any row the fast path is unsure of, so one place reports every error.
+import type { ReadOptions, TraceInfo } from './events.js';
+import { lookupOp, S, scanAgent, scanInt, scanTime, scanU64 } from './csv-fields.js';
+import { EXPECTED, fillAbsentColumns, K, parseHeader, parseMetaComment } from './csv-header.js';
+import { RowBuilder } from './csv-row.js';
 import { clip, INCOMPLETE, RecordSplitter, SPLIT_ERROR } from './csv-split.js';
 
 const LF = 10;
@@ -25,29 +22,15 @@ STOP[COMMA] = STOP[LF] = STOP[CR] = STOP[QUOTE] = 1;
 const ODD_START = new Uint8Array(256);
 ODD_START[CR] = ODD_START[HASH] = ODD_START[SP] = ODD_START[TAB] = 1;
 
-export class Trace1Parser {
-  readonly batch: EventBatch;
-  /** Number of the next input line (1-based). */
-  line = 1;
+export class Trace1Parser extends RowBuilder {
   private kinds: Uint8Array | null = null;
   private names: string[] = [];
   private atStart = true;
-  private hasTimeColumn = false;
   private readonly split = new RecordSplitter();
-  private readonly strings = new Map<string, number>();
-  /** Last memcg / file bytes and their string index: consecutive rows mostly repeat them. */
-  private readonly lastBytes: (Buffer | null)[] = [null, null];
-  private readonly lastIndex = [NONE, NONE];
-  // The row being parsed; committed by finish().
-  private hasAddr = false;
-  private hasTime = false;
-  private tHi = 0;
-  private tLo = 0;
-  private readonly times = new TimeRebaser();
 
   /** `exactOnly` disables the fast path (tests check both paths agree). */
-  constructor(private readonly info: TraceInfo, private readonly options: ReadOptions = {}, private readonly exactOnly = false) {
-    this.batch = new EventBatch(options.batchSize ?? 4096);
+  constructor(info: TraceInfo, options: ReadOptions = {}, private readonly exactOnly = false) {
+    super(info, options);
   }
 
   get sawHeader(): boolean {
@@ -130,7 +113,6 @@ export class Trace1Parser {
               p = scanAgent(buf, p, end);
               agent[n] = S.v;
           }
-          if (p < 0) break; // malformed: the exact path reports it
         } else {
           while (p < end && STOP[buf[p]] === 0) p++;
           if (p >= end && !final) {
@@ -138,6 +120,10 @@ export class Trace1Parser {
             break;
           }
           ok = (p >= end || buf[p] !== QUOTE) && this.setField(kind, buf, fs, p, n);
+        }
+        if (!ok || p < 0) {
+          ok = false; // malformed, or a quote: the exact path decides and reports
+          break;
         }
         if (p >= end) {
           if (!final || c < last) ok = false;
@@ -153,7 +139,7 @@ export class Trace1Parser {
         ok = buf[p] === COMMA;
         p++;
       }
-      if (ok && p >= 0) {
+      if (ok) {
         this.line = line;
         this.hasAddr = hasAddr;
         this.hasTime = hasTime;
@@ -161,10 +147,6 @@ export class Trace1Parser {
         lines[n] = line++;
         batch.count = n + 1;
         continue;
-      }
-      if (p >= end && !final && p >= 0) {
-        this.line = line;
-        return rs;
       }
       this.line = line;
       const r = this.exactRecord(buf, rs, final);
@@ -262,107 +244,5 @@ export class Trace1Parser {
     this.kinds = parseHeader(this.names, this.options.ignoreColumns ?? false, this.info.path, this.line);
     this.hasTimeColumn = this.kinds.includes(K.TIME);
     fillAbsentColumns(this.batch, this.kinds);
-  }
-
-  private setField(kind: number, b: Buffer, s: number, e: number, n: number): boolean {
-    const batch = this.batch;
-    const empty = s === e;
-    switch (kind) {
-      case K.OP:
-        return (batch.op[n] = lookupOp(b, s, e)) !== 0;
-      case K.ADDR:
-        if (empty) {
-          batch.addrHi[n] = batch.addrLo[n] = 0;
-          return true;
-        }
-        if (scanU64(b, s, e) !== e) return false;
-        batch.addrHi[n] = S.hi;
-        batch.addrLo[n] = S.lo;
-        return (this.hasAddr = true);
-      case K.LEN:
-        if (empty) {
-          batch.len[n] = NaN;
-          return true;
-        }
-        if (scanU64(b, s, e) !== e || S.hi >= 0x200000 || (S.hi === 0 && S.lo === 0)) return false; // 0 < len < 2^53
-        batch.len[n] = S.hi * 4294967296 + S.lo;
-        return true;
-      case K.TIME:
-        if (empty) return true;
-        if (scanTime(b, s, e) !== e) return false;
-        this.tHi = S.hi;
-        this.tLo = S.lo;
-        return (this.hasTime = true);
-      case K.PID:
-      case K.TID:
-        if (empty) S.v = kind === K.PID ? 1 : NONE;
-        else if (scanInt(b, s, e) !== e) return false;
-        (kind === K.PID ? batch.pid : batch.tid)[n] = S.v;
-        return true;
-      case K.AGENT:
-        if (empty) S.v = encodeCpu(0);
-        else if (scanAgent(b, s, e) !== e) return false;
-        batch.agent[n] = S.v;
-        return true;
-      case K.KIND:
-      case K.POLICY: {
-        const v = empty ? 0 : matchName(b, s, e, kind === K.KIND ? KIND_BYTES : POLICY_BYTES);
-        (kind === K.KIND ? batch.kind : batch.policy)[n] = v > 0 ? v : 0;
-        return v >= 0;
-      }
-      case K.NODES:
-      case K.FLAGS: {
-        const v = empty ? 0 : kind === K.NODES ? parseNodes(b, s, e) : parseFlags(b, s, e);
-        (kind === K.NODES ? batch.nodes : batch.flags)[n] = v;
-        return v >= 0;
-      }
-      case K.MEMCG:
-        batch.memcg[n] = empty ? NONE : this.intern(0, b, s, e);
-        return true;
-      case K.FILE:
-        batch.file[n] = empty ? NONE : this.intern(1, b, s, e);
-        return true;
-      default: // an ignored column
-        return true;
-    }
-  }
-
-  private intern(which: number, b: Buffer, s: number, e: number): number {
-    const last = this.lastBytes[which];
-    if (last !== null && last.length === e - s && b.compare(last, 0, last.length, s, e) === 0) return this.lastIndex[which];
-    const text = b.toString('utf8', s, e);
-    let index = this.strings.get(text);
-    if (index === undefined) {
-      index = this.info.strings.push(text) - 1;
-      this.strings.set(text, index);
-    }
-    this.lastBytes[which] = Buffer.from(b.subarray(s, e));
-    return (this.lastIndex[which] = index);
-  }
-
-  /** Checks that need the whole row (what each op requires), then commits its time. */
-  private finish(n: number): void {
-    const b = this.batch;
-    const err = opRuleError(b, n, this.hasAddr);
-    if (err !== null) throw this.error(`column "${err[0]}"`, err[1], err[2]);
-    if (!this.hasTimeColumn) return;
-    if (!this.hasTime) {
-      b.time[n] = NaN;
-      return;
-    }
-    const t = this.times.rebase(this.tHi, this.tLo);
-    if (t < 0) {
-      this.fail(K.TIME, decimalString(this.tHi, this.tLo), `is not non-decreasing (expected >= ${this.times.previous()}, the previous event's time)`);
-    }
-    if (this.info.startTime === null) this.info.startTime = this.times.start;
-    b.time[n] = t;
-  }
-
-  private fail(kind: number, value: string, expected: string): never {
-    throw this.error(`column "${COLUMN_NAMES[kind]}"`, value, expected);
-  }
-
-  private error(field: string, value: string, expected: string): TraceDataError {
-    return new TraceDataError(this.info.path, `${this.line}`, field, value, expected);
   }
 }

@@ -63,10 +63,11 @@ export const decimalString = (hi: number, lo: number): string => (hi > 0 ? `${hi
 export class TimeRebaser {
   /** Original first time, decimal; null until one is seen. */
   start: string | null = null;
-  private baseHi = 0;
-  private baseLo = 0;
-  private prevHi = 0;
-  private prevLo = 0;
+  // NaN: double fields from the start (see S in csv-fields.ts).
+  private baseHi = NaN;
+  private baseLo = NaN;
+  private prevHi = NaN;
+  private prevLo = NaN;
 
   /** The rebased time, or -1 when it is earlier than the previous one (see previous()). */
   rebase(hi: number, lo: number): number {

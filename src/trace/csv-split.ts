@@ -46,7 +46,7 @@ export class RecordSplitter {
           if (p >= end) return final ? this.fail(f, p, 'is not closed (expected a closing quote)') : INCOMPLETE;
           const b = buf[p];
           if (b === QUOTE) {
-            if (p + 1 >= end && !final) return INCOMPLETE;
+            // A quote as the last byte so far reads as closing; the row is then incomplete anyway.
             if (buf[p + 1] !== QUOTE) break;
             escaped = true;
             p += 2;

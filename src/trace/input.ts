@@ -65,10 +65,14 @@ export async function openReadable(stream: Readable, name: string): Promise<Trac
   return input;
 }
 
-/** Yields `head` and then the rest of `rest`. */
+/** Yields `head` and then the rest of `rest`; stopping early also stops `rest` (closing its file). */
 export async function* prepend(head: readonly Buffer[], rest: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
-  for (const chunk of head) yield chunk;
-  yield* rest;
+  try {
+    for (const chunk of head) yield chunk;
+    yield* rest;
+  } finally {
+    await rest.return(undefined);
+  }
 }
 
 async function* rawChunks(stream: Readable, hash: Hash, name: string, done: () => void): AsyncGenerator<Buffer> {

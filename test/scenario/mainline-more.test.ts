@@ -22,6 +22,7 @@ describe('mainline: placement', () => {
   it('MPOL_INTERLEAVE{0,1} alternates pages by index and counts numa_interleave', async () => {
     const r = await run(trace(H, [
       ['mmap', hex(BASE), MiB, 'cpu0', '', '', 'anon', '', '', 1],
+      ['madvise', hex(BASE), MiB, 'cpu0', '', '', '', 'nohugepage', '', 1],
       ['mbind', hex(BASE), MiB, 'cpu0', 'interleave', '0-1', '', '', '', 1],
       ['write', hex(BASE), MiB, 'cpu0', '', '', '', '', '', 1],
     ]));
@@ -46,6 +47,7 @@ describe('mainline: placement', () => {
   it('a mask naming no memory node is EINVAL and leaves the policy alone', async () => {
     const r = await run(trace(H, [
       ['set_mempolicy', '', '', 'cpu0', 'bind', '7', '', '', '', 1],
+      ['madvise', hex(BASE), MiB, 'cpu0', '', '', '', 'nohugepage', '', 1],
       ['write', hex(BASE), MiB, 'cpu0', '', '', '', '', '', 1],
     ]));
     const b = backend(r) as unknown as { syscall_errors: Record<string, number>; accounting: { resident_ram_pages: number } };
@@ -57,8 +59,12 @@ describe('mainline: placement', () => {
     const r = await run(trace('op,addr,len', [['write', '0xfffffffffffff000', 4096], ['write', '0xffffffffffffe000', 8192]]));
     const b = backend(r);
     expect(r.trace.pages_touched).toBe(2);
-    expect(b.accounting.resident_pages).toBe(2);
+    // THP (always) maps the whole 2 MiB region at the top of the address space on the first write.
+    expect(b.accounting.resident_pages).toBe(512);
+    expect(b.vmstat.thp_fault_alloc).toBe(1);
     expect(b.placement.accesses).toBe(3);
+    const base = backend(await run(trace('op,addr,len', [['write', '0xfffffffffffff000', 4096], ['write', '0xffffffffffffe000', 8192]]), { sets: ['kernel.thp=never'] }));
+    expect(base.accounting.resident_pages).toBe(2);
   });
 });
 
@@ -74,7 +80,9 @@ describe('mainline: reclaim, swap, OOM, mlock, pins', () => {
 
   it('without swap, anon beyond all memory ends in a global OOM kill of the biggest process', async () => {
     const r = await run(trace(H, [
+      ['madvise', hex(BASE), 8 * MiB, 'cpu0', '', '', '', 'nohugepage', '', 2],
       ['write', hex(BASE), 4 * MiB, 'cpu0', '', '', '', '', '', 2],
+      ['madvise', hex(BASE), 120 * MiB, 'cpu0', '', '', '', 'nohugepage', '', 1],
       ['write', hex(BASE), 120 * MiB, 'cpu0', '', '', '', '', '', 1],
       ['write', hex(BASE + 4 * MiB), 4096, 'cpu0', '', '', '', '', '', 2],
     ]));
