@@ -1,7 +1,7 @@
 // The backend interface: a placement design is one module that answers the core's decision
 // points (src/sim/design.ts) and documents itself for `cdm-replay backends`.
 import type { Design } from '../sim/design.js';
-import type { KernelModel } from '../sim/spec.js';
+import type { KernelModel, MachineSpec } from '../sim/spec.js';
 
 export interface KnobDoc {
   name: string;
@@ -23,7 +23,10 @@ export interface BackendDef {
   sources: string[];
   /**
    * The design for one variant with the user's knobs (`backends.<name>.*`), validated; returns the
-   * effective knobs too, for the report. Throws ConfigError on a bad knob.
+   * effective knobs too, for the report. Throws ConfigError on a bad knob. `machine` is the machine
+   * the design runs on (which nodes are device nodes, their distances).
    */
-  create(variant: string | null, knobs: Record<string, unknown>): { design: Design; knobs: Record<string, unknown> };
+  create(
+    variant: string | null, knobs: Record<string, unknown>, machine: MachineSpec,
+  ): { design: Design; knobs: Record<string, unknown> };
 }
