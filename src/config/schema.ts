@@ -123,6 +123,15 @@ const kernelSchema = z
     numaScanPeriodMaxMs: z.int().min(1).default(60000),
     numaScanSizeMb: z.int().min(1).default(256),
     lru: z.enum(['classic']).default('classic'),
+    // khugepaged (/sys/kernel/mm/transparent_hugepage/khugepaged/*), KERNEL-MODEL §2.11 defaults.
+    khugepaged: z.strictObject({
+      scanSleepMs: z.int().min(1).default(10000),
+      allocSleepMs: z.int().min(1).default(60000),
+      pagesToScan: z.int().min(1).default(4096),
+      maxPtesNone: z.int().min(0).max(511).default(511),
+      maxPtesSwap: z.int().min(0).max(511).default(64),
+      maxPtesShared: z.int().min(0).max(511).default(256),
+    }).prefault({}),
   })
   .refine((k) => k.numaScanPeriodMinMs <= k.numaScanPeriodMaxMs, {
     path: ['numaScanPeriodMinMs'],

@@ -6,7 +6,7 @@ import { access } from '../sim/fault.js';
 import type { Machine } from '../sim/machine.js';
 import { Mode, firstNode } from '../sim/mempolicy.js';
 import { Mm, VmaKind } from '../sim/mm.js';
-import { runNumaTimers } from '../sim/numab.js';
+import { runTimers } from '../sim/timers.js';
 import { PageMap } from '../sim/pagemap.js';
 import * as ops from '../sim/ops.js';
 import { EventBatch, Flag, Op, OP_BY_CODE, Policy } from '../trace/events.js';
@@ -57,7 +57,7 @@ export class Run {
 
   apply(b: EventBatch, i: number, time: number): void {
     const m = this.machine;
-    if (time >= m.nextTimerNs) runNumaTimers(m, time);
+    if (time >= m.nextTimerNs) runTimers(m, time);
     m.now = time;
     const op = b.op[i];
     const pid = b.pid[i];

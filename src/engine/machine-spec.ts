@@ -32,6 +32,7 @@ export function machineSpec(config: Config, kernelModel: KernelModel): MachineSp
       numaScanPeriodMinMs: k.numaScanPeriodMinMs,
       numaScanPeriodMaxMs: k.numaScanPeriodMaxMs,
       numaScanSizeMb: k.numaScanSizeMb,
+      khugepaged: { ...k.khugepaged },
     },
   };
 }

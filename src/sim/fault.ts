@@ -156,6 +156,11 @@ export function fault(m: Machine, mm: Mm, vma: Vma, vpn: number, write: boolean,
   if (!(entry === PTE_NONE && vma.kind === VmaKind.ANON && thpEligible(m, mm, vma, vpn)) &&
       !allocPageTables(m, mm, vpn, cpuNode, tid)) return -1;
   if (vma.kind === VmaKind.ANON) {
+    // khugepaged_enter_vma(): an mm faulting in a THP-capable VMA joins khugepaged's list.
+    if (!mm.khugepaged && !(vma.flags & VmFlag.NOHUGEPAGE) && (m.spec.kernel.thp === 'always' || vma.flags & VmFlag.HUGEPAGE)) {
+      mm.khugepaged = true;
+      m.khugepaged.register(m, mm);
+    }
     if (entry === PTE_NONE && thpEligible(m, mm, vma, vpn)) {
       const t = thpFault(m, mm, vma, vpn, write, cpuNode, tid);
       if (t !== THP_FALLBACK) return t;

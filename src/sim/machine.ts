@@ -11,6 +11,7 @@ import { MachineSpec, ZoneType } from './spec.js';
 import { Topology } from './topology.js';
 import { Counters, EV, NS } from './vmstat.js';
 import { MigrationLog } from './events.js';
+import { Khugepaged } from './khugepaged.js';
 
 /** Page-table entry values besides a page slot. */
 export const PTE_ZERO = -2;
@@ -41,6 +42,7 @@ export class Machine {
   /** Per file id: the processes mapping it (the reverse map of file pages, like i_mmap). */
   readonly fileMappers: Set<Mm>[] = [];
   readonly migrations = new MigrationLog();
+  readonly khugepaged = new Khugepaged();
   now = 0;
   swapUsed = 0;
   /** Time of the next timer (NUMA scan) due; the hot path only compares against it. */

@@ -46,6 +46,8 @@ export class Mm {
   /** Page-table pages held, per node position. */
   pageTables: Float64Array;
   memcg = 0;
+  /** On khugepaged's mm list (khugepaged_enter_vma()). */
+  khugepaged = false;
   /** The memcg column binds a pid at its first sight only. */
   memcgBound = false;
   killed = false;

@@ -21,8 +21,8 @@ const MAX_SCAN_WINDOW_MB = 2560;
 const ACCESS_TIME = -2;
 const HOT_THRESHOLD_MS = 1000;
 
-/** Runs every scan whose time has come (trace time drives the scanner). */
-export function runNumaTimers(m: Machine, now: number): void {
+/** Runs every scan whose time has come (trace time drives the scanner); returns the next one. */
+export function runNumaTimers(m: Machine, now: number): number {
   let next = Infinity;
   for (const mm of m.mms.values()) {
     if (mm.killed || mm.exited) continue;
@@ -35,7 +35,7 @@ export function runNumaTimers(m: Machine, now: number): void {
     next = Math.min(next, mm.numaNextScanNs);
   }
   m.now = now;
-  m.nextTimerNs = next;
+  return next;
 }
 
 function scanWindows(m: Machine, mm: Mm): number {

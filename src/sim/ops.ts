@@ -192,6 +192,8 @@ export function munlock(m: Machine, mm: Mm, start: number, end: number): void {
 export function madvise(m: Machine, mm: Mm, start: number, end: number, hugepage: boolean, nohugepage: boolean): void {
   coverRange(mm, start, end);
   splitPartial(m, mm, start, end);
+  // MADV_HUGEPAGE registers the mm with khugepaged (khugepaged_enter_vma()).
+  if (hugepage && !mm.khugepaged && m.spec.kernel.thp !== 'never') { mm.khugepaged = true; m.khugepaged.register(m, mm); }
   for (const v of mm.range(start, end, true)) {
     if (hugepage) v.flags = (v.flags | VmFlag.HUGEPAGE) & ~VmFlag.NOHUGEPAGE;
     if (nohugepage) v.flags = (v.flags | VmFlag.NOHUGEPAGE) & ~VmFlag.HUGEPAGE;

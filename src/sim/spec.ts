@@ -31,6 +31,14 @@ export interface KernelSpec {
   numaScanPeriodMinMs: number;
   numaScanPeriodMaxMs: number;
   numaScanSizeMb: number;
+  khugepaged: {
+    scanSleepMs: number;
+    allocSleepMs: number;
+    pagesToScan: number;
+    maxPtesNone: number;
+    maxPtesSwap: number;
+    maxPtesShared: number;
+  };
 }
 
 export interface MemcgSpec {

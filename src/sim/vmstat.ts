@@ -25,6 +25,8 @@ export const EVENTS = [
   'compact_stall', 'unevictable_pgs_mlocked', 'unevictable_pgs_munlocked',
   'thp_fault_alloc', 'thp_fault_fallback', 'thp_fault_fallback_charge', 'thp_split_page', 'thp_split_pmd',
   'thp_zero_page_alloc', 'thp_swpout', 'thp_swpout_fallback', 'thp_deferred_split_page',
+  'thp_collapse_alloc', 'thp_collapse_alloc_failed', 'thp_scan_exceed_none_pte', 'thp_scan_exceed_swap_pte',
+  'thp_scan_exceed_share_pte',
 ] as const;
 export type EventName = (typeof EVENTS)[number];
 
@@ -42,6 +44,7 @@ export const NOT_IN_2017: ReadonlySet<string> = new Set([
   'thp_migration_success', 'thp_migration_fail', 'thp_migration_split', 'pgscan_anon', 'pgscan_file',
   'pgsteal_anon', 'pgsteal_file', 'allocstall_device', 'pgalloc_device',
   'thp_fault_fallback_charge', 'thp_swpout', 'thp_swpout_fallback',
+  'thp_scan_exceed_none_pte', 'thp_scan_exceed_swap_pte', 'thp_scan_exceed_share_pte',
 ]);
 
 export class Counters {

@@ -35,6 +35,7 @@ describe('config schema defaults', () => {
       numaScanPeriodMaxMs: 60000,
       numaScanSizeMb: 256,
       lru: 'classic',
+      khugepaged: { scanSleepMs: 10000, allocSleepMs: 60000, pagesToScan: 4096, maxPtesNone: 511, maxPtesSwap: 64, maxPtesShared: 256 },
     });
     expect(c.kernel.minFreeKbytes).toBeUndefined();
     expect(c.timing).toEqual({ eventNs: 1000 });

@@ -100,3 +100,30 @@ describe('mainline: THP', () => {
     expect(b.accounting.resident_ram_pages).toBe(512);
   });
 });
+
+describe('mainline: khugepaged (KERNEL-MODEL §2.11, §8 row 16)', () => {
+  const rows = (extra: (string | number)[][]): (string | number)[][] => [
+    ['mmap', hex(BASE), 2 * MiB, '', '', 'anon', '', 0],
+    ['madvise', hex(BASE), 2 * MiB, '', '', '', 'nohugepage', 0],
+    ['write', hex(BASE), 500 * 4096, '', '', '', '', 1000],
+    ['migrate', hex(BASE), 400 * 4096, '', '1', '', '', 2000], // move_pages: 400 pages to the device
+    ['madvise', hex(BASE), 2 * MiB, '', '', '', 'hugepage', 3000],
+    ...extra,
+  ];
+
+  it('collapses a mostly-device region onto the device node after scan_sleep_millisecs', async () => {
+    const r = await run(trace(`${H},time`, rows([['read', hex(BASE), 4096, '', '', '', '', 11e9]])), { sets: ['kernel.numaBalancing=0'] });
+    const b = backend(r);
+    expect(b.vmstat.thp_collapse_alloc).toBe(1);
+    expect(b.vmstat.nr_anon_transparent_hugepages).toBe(1);
+    expect(b.accounting.resident_device_pages).toBe(512);
+    expect(b.accounting.vmrss_pages).toBe(512); // the 12 holes were filled
+    // The 100 RAM pages and the 12 holes landed on the device without being asked for.
+    expect(b.placement.unrequested_by_trigger.khugepaged).toBe(112);
+  });
+
+  it('does nothing before khugepaged wakes', async () => {
+    const r = await run(trace(`${H},time`, rows([['read', hex(BASE), 4096, '', '', '', '', 5e9]])), { sets: ['kernel.numaBalancing=0'] });
+    expect(backend(r).vmstat.thp_collapse_alloc).toBe(0);
+  });
+});
