@@ -43,7 +43,7 @@ export const METRICS: readonly MetricDoc[] = [
   m('description', 'text', neutral, 'One line saying which design and kernel era the backend models.'),
   m('config', 'json', neutral, "The backend's effective knobs (`backends.<name>.*` of the configuration) after preset, file, --set and variant."),
 
-  m('placement.accesses', 'accesses', neutral, 'Page touches replayed: an access spanning two pages counts twice. Equal for every backend of a report.'),
+  m('placement.accesses', 'accesses', neutral, 'Page touches replayed: an access spanning two pages counts twice. Equal for every backend of a report unless one OOM-killed a process, whose later events it skips (skipped_after_kill).'),
   m('placement.remote_accesses', 'accesses', lower, "Page touches served from a node that is not the acting agent's local node (a CPU's own node; a device's own node or pool)."),
   m('placement.misplacement_ratio', 'ratio', lower, 'remote_accesses / accesses (0 when there were no accesses).'),
   m('placement.misplaced_pages_end', 'pages', lower, "Pages whose dominant accessor node at the end of the trace is not the page's own node. Each page keeps a per-node access count that halves every `metrics.windowNs` of trace time (default 1 s); the highest count dominates and ties go to the page's own node."),
