@@ -3,7 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { CdmError, ExitCode, UsageError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
+import { registerGen } from './gen.js';
 import { registerInfoCommands } from './info.js';
+import { registerKernelCheck } from './kernel-check.js';
 import { runReplay } from './replay.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -13,6 +15,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('Replay page-level memory traces through Linux placement designs for coherent device memory and compare them.')
     .version(TOOL_VERSION)
     .exitOverride()
+    .enablePositionalOptions() // `cdm-replay gen x --out f`: options after a subcommand are its own
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showSuggestionAfterError();
   let exitCode: number = ExitCode.ok;
@@ -36,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await runReplay(trace, opts);
     });
   registerInfoCommands(program, (code) => { exitCode = code; });
+  registerGen(program, (code) => { exitCode = code; });
+  registerKernelCheck(program, (code) => { exitCode = code; });
   try {
     await program.parseAsync(argv);
     return exitCode;
