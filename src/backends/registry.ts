@@ -1,11 +1,12 @@
 // Backends by name: adding a design is one module plus one line here.
 import { UsageError } from '../errors.js';
 import { cdm } from './cdm.js';
+import { hmm } from './hmm.js';
 import { mainline } from './mainline.js';
 import { numa } from './numa.js';
 import type { BackendDef } from './types.js';
 
-export const BACKENDS: readonly BackendDef[] = [numa, cdm, mainline];
+export const BACKENDS: readonly BackendDef[] = [numa, cdm, mainline, hmm];
 
 export function getBackend(name: string): BackendDef {
   const b = BACKENDS.find((x) => x.name === name);

@@ -24,9 +24,11 @@ export interface BackendDef {
   /**
    * The design for one variant with the user's knobs (`backends.<name>.*`), validated; returns the
    * effective knobs too, for the report. Throws ConfigError on a bad knob. `machine` is the machine
-   * the design runs on (which nodes are device nodes, their distances).
+   * the design runs on (which nodes are device nodes, their distances). A design that builds the
+   * machine differently (HMM: device memory as ZONE_DEVICE, not a NUMA node) returns that machine
+   * as `machine`; the engine then runs on it instead.
    */
   create(
     variant: string | null, knobs: Record<string, unknown>, machine: MachineSpec,
-  ): { design: Design; knobs: Record<string, unknown> };
+  ): { design: Design; knobs: Record<string, unknown>; machine?: MachineSpec };
 }

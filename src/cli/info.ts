@@ -5,6 +5,7 @@ import { configJsonSchema, listPresets } from '../config/index.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { METRICS } from '../report/metrics-doc.js';
 import { reportJsonSchema } from '../report/schema.js';
+import { sweepJsonSchema } from '../sweep/spec.js';
 
 export function registerInfoCommands(program: Command, setExit: (code: number) => void): void {
   program.command('presets').description('list the machine presets with the sources of their figures').action(() => {
@@ -44,7 +45,7 @@ export function registerInfoCommands(program: Command, setExit: (code: number) =
     setExit(ExitCode.ok);
   });
   program.command('schema <which>').description('print a JSON Schema: report or config').action((which: string) => {
-    const schemas: Record<string, () => unknown> = { report: reportJsonSchema, config: configJsonSchema };
+    const schemas: Record<string, () => unknown> = { report: reportJsonSchema, config: configJsonSchema, sweep: sweepJsonSchema };
     const make = schemas[which];
     if (!make) throw new UsageError(`schema: unknown schema "${which}" (known: ${Object.keys(schemas).join(', ')})`);
     process.stdout.write(`${JSON.stringify(make(), null, 2)}\n`);

@@ -4,6 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { CdmError, ExitCode, UsageError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { registerGen } from './gen.js';
+import { registerCompare } from './compare.js';
+import { registerConvert } from './convert.js';
+import { addReaderOptions, registerFormats } from './formats.js';
 import { registerInfoCommands } from './info.js';
 import { registerKernelCheck } from './kernel-check.js';
 import { runReplay } from './replay.js';
@@ -38,7 +41,12 @@ export async function main(argv: string[]): Promise<number> {
       }
       exitCode = await runReplay(trace, opts);
     });
+  addReaderOptions(program); // --agent, --keep-instr, --pin-columns, --zoneinfo (trace readers)
   registerInfoCommands(program, (code) => { exitCode = code; });
+  registerConvert(program, (code) => { exitCode = code; });
+  registerFormats(program, (code) => { exitCode = code; });
+  (await import('./sweep.js')).registerSweepCommands(program, (code) => { exitCode = code; });
+  registerCompare(program, (code) => { exitCode = code; });
   registerGen(program, (code) => { exitCode = code; });
   registerKernelCheck(program, (code) => { exitCode = code; });
   try {

@@ -5,10 +5,11 @@ import { replay } from '../engine/replay.js';
 import { ExitCode } from '../errors.js';
 import { decideColour } from '../report/colour.js';
 import { getRenderer } from '../report/registry.js';
+import { readOptionsOf, type ReaderCliOptions } from './formats.js';
 import { emit } from './main.js';
 import { Progress } from './progress.js';
 
-export interface ReplayCliOptions {
+export interface ReplayCliOptions extends ReaderCliOptions {
   backend: string;
   preset?: string;
   config?: string;
@@ -33,7 +34,13 @@ export async function runReplay(trace: string, o: ReplayCliOptions): Promise<num
     backends,
     inputFormat: o.inputFormat,
     ignoreColumns: o.ignoreColumns,
+    traceOptions: readOptionsOf(o),
     warnings,
+    strict: o.strict,
+    onWarning: (w) => {
+      progress.done();
+      process.stderr.write(`cdm-replay: warning: ${w}\n`);
+    },
     onProgress: (n) => progress.update(n),
   });
   progress.done();

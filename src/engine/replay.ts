@@ -7,11 +7,12 @@ import { parseReport, type Report } from '../report/schema.js';
 import { Machine } from '../sim/machine.js';
 import { PageMap } from '../sim/pagemap.js';
 import { openTrace } from '../trace/registry.js';
-import { Op } from '../trace/events.js';
+import { Op, type ReadOptions } from '../trace/events.js';
 import { Run } from './apply.js';
 import { estimateCost } from './cost.js';
 import { machineSpec } from './machine-spec.js';
 import { TOOL_VERSION } from '../version.js';
+import { UsageError } from '../errors.js';
 
 export interface ReplayOptions {
   tracePath: string;
@@ -20,19 +21,39 @@ export interface ReplayOptions {
   backends: BackendChoice[];
   inputFormat?: string;
   ignoreColumns?: boolean;
+  /** Format-specific reader options: agent map, lackey/pin/ftrace settings (src/trace/events.ts). */
+  traceOptions?: ReadOptions;
   warnings?: string[];
+  /** An op a design cannot express is an error (exit 2) instead of a warning (DESIGN §3). */
+  strict?: boolean;
+  /** Told of each warning raised during the replay (the CLI prints it on stderr at once). */
+  onWarning?: (warning: string) => void;
   /** Called every so many events with the count so far (progress display). */
   onProgress?: (events: number) => void;
 }
 
 export async function replay(o: ReplayOptions): Promise<Report> {
   const { config } = o;
-  const trace = await openTrace(o.tracePath, { inputFormat: o.inputFormat, ignoreColumns: o.ignoreColumns });
+  const trace = await openTrace(o.tracePath, { ...o.traceOptions, inputFormat: o.inputFormat, ignoreColumns: o.ignoreColumns });
+  const warnings = [...(o.warnings ?? [])];
+  // The event being applied, for unsupported-op messages (its line is read only when needed).
+  let at: { line: Float64Array } = { line: new Float64Array(1) };
+  let atIndex = 0;
   const runs = o.backends.map((choice) => {
     const knobs = (config.backends[choice.def.name] ?? {}) as Record<string, unknown>;
     const spec = machineSpec(config, choice.def.kernelModel);
-    const { design, knobs: effective } = choice.def.create(choice.variant, knobs, spec);
-    const machine = new Machine(spec, design, { windowNs: config.metrics.windowNs });
+    const { design, knobs: effective, machine: own } = choice.def.create(choice.variant, knobs, spec);
+    const machine = new Machine(own ?? spec, design, { windowNs: config.metrics.windowNs });
+    // DESIGN §3: an op the design cannot express is counted, warned about once per op, then
+    // handled as the design's kernel would; --strict stops at the first.
+    machine.onUnsupported = (op, why) => {
+      const where = `${trace.info.path}:${at.line[atIndex]}`;
+      if (o.strict) throw new UsageError(`${where}: ${op} ${why}; backend ${choice.label} cannot express it (--strict)`);
+      if (machine.unsupported.get(op) !== 1) return;
+      const w = `backend ${choice.label}: ${where}: ${op} ${why} (counted in unsupported.${op}; further ones not shown)`;
+      warnings.push(w);
+      o.onWarning?.(w);
+    };
     const metrics = new MetricsCollector(machine, config.metrics.pingPongNs);
     return { choice, effective, machine, metrics, run: new Run(machine, metrics, trace.info.strings, trace.info.path) };
   });
@@ -48,6 +69,8 @@ export async function replay(o: ReplayOptions): Promise<Report> {
       lastTime = t;
       const op = b.op[i];
       if (op === Op.read || op === Op.write || op === Op.fault) accesses++;
+      at = b;
+      atIndex = i;
       for (let r = 0; r < runs.length; r++) runs[r].run.apply(b, i, t);
     }
     o.onProgress?.(index);
@@ -72,7 +95,7 @@ export async function replay(o: ReplayOptions): Promise<Report> {
       nodes: config.nodes.map((n) => ({ id: n.id, kind: n.kind, capacity_pages: Math.floor(n.capacity / config.pageSize) })),
     },
     config: config as unknown as Record<string, unknown>,
-    backends: runs.map(({ choice, effective, metrics }) => {
+    backends: runs.map(({ choice, effective, machine, metrics }) => {
       const s = metrics.finish();
       return {
         label: choice.label,
@@ -81,11 +104,11 @@ export async function replay(o: ReplayOptions): Promise<Report> {
         description: choice.def.description,
         config: { variant: choice.variant, kernelModel: choice.def.kernelModel, ...effective },
         ...s,
-        unsupported: {},
+        unsupported: Object.fromEntries([...machine.unsupported.entries()].sort()),
         cost: estimateCost(config, { remoteByPair: metrics.remoteByPair(), movedByPair: metrics.movedByPair }),
       };
     }),
-    warnings: o.warnings ?? [],
+    warnings,
   };
   return parseReport(report);
 }

@@ -60,6 +60,21 @@ const nodeSchema = z.object({
   meminfo_kB_after: counts,
 });
 
+/** One populated zone of /proc/zoneinfo just before the replay (pages). */
+const zoneSchema = z.object({
+  node: z.number(),
+  zone: z.string(),
+  free: z.number(),
+  boost: z.number(),
+  min: z.number(),
+  low: z.number(),
+  high: z.number(),
+  present: z.number(),
+  managed: z.number(),
+  /** lowmem_reserve[] by highest usable zone index (DMA, DMA32, Normal, Movable, ...). */
+  protection: z.array(z.number()),
+});
+
 const memcgSchema = z.object({
   path: z.string(),
   current: z.number().nullable(),
@@ -79,6 +94,7 @@ export const guestReportSchema = z.object({
   replay_ns: z.number(),
   settings: z.record(z.string(), z.string()),
   page_table_pages_delta: z.number(),
+  zones_before: z.array(zoneSchema).optional(),
   /** Every /proc/vmstat counter, after minus before, in the kernel's own units. */
   vmstat_delta: counts,
   nodes: z.array(nodeSchema),

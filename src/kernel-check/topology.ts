@@ -92,15 +92,40 @@ export function kernelCmdline(extra: string[] = []): string {
   return ['console=ttyS0', 'nokaslr', 'quiet', 'panic=-1', ...extra].join(' ');
 }
 
-/** Guest settings the init script reads back from the command line. */
+/** Guest settings the init script reads back from the command line (config@1 `kernel.*`). */
 export interface GuestSettings {
-  numaBalancing?: 0 | 1 | 2;
+  numaBalancing?: 0 | 1 | 2 | 3;
   thp?: 'always' | 'madvise' | 'never';
+  /** vm.min_free_kbytes; applied after thp, since changing THP recomputes it. */
+  minFreeKbytes?: number;
+  watermarkScaleFactor?: number;
+  swappiness?: number;
+  /** /sys/kernel/mm/numa/demotion_enabled */
+  demotion?: boolean;
+  /** debugfs sched/numa_balancing/ knobs */
+  numaScanDelayMs?: number;
+  numaScanPeriodMinMs?: number;
+  numaScanPeriodMaxMs?: number;
+  numaScanSizeMb?: number;
 }
 
 export function settingsCmdline(s: GuestSettings): string[] {
   const words: string[] = [];
-  if (s.numaBalancing !== undefined) words.push(`cdm_numa_balancing=${s.numaBalancing}`);
-  if (s.thp !== undefined) words.push(`cdm_thp=${s.thp}`);
+  const add = (name: string, v: number | string | boolean | undefined): void => {
+    if (v !== undefined) words.push(`cdm_${name}=${String(v)}`);
+  };
+  add('numa_balancing', s.numaBalancing);
+  // THP at boot, not through sysfs: switching it at run time recomputes min_free_kbytes from the
+  // then-current free pages (mm/khugepaged.c set_recommended_min_free_kbytes()), which a machine
+  // booted that way never does, and the watermarks (KERNEL-MODEL §2.2) would differ.
+  if (s.thp !== undefined) words.push(`transparent_hugepage=${s.thp}`);
+  add('min_free_kbytes', s.minFreeKbytes);
+  add('watermark_scale_factor', s.watermarkScaleFactor);
+  add('swappiness', s.swappiness);
+  add('demotion', s.demotion);
+  add('numa_scan_delay_ms', s.numaScanDelayMs);
+  add('numa_scan_period_min_ms', s.numaScanPeriodMinMs);
+  add('numa_scan_period_max_ms', s.numaScanPeriodMaxMs);
+  add('numa_scan_size_mb', s.numaScanSizeMb);
   return words;
 }

@@ -60,7 +60,7 @@ export const METRICS: readonly MetricDoc[] = [
   m('migrations.bytes', 'bytes', neutral, 'Bytes copied by successful migrations (total × base page size).'),
   m('migrations.ping_pong', 'pages', lower, 'Migrations that return a page to a node it left within `metrics.pingPongNs` of trace time (default 1 s); counted per return migration.'),
   m('migrations.by_trigger.<trigger>', 'pages', neutral, 'Pages moved, by what moved them: driver, move_pages, mbind, numa_balancing, demotion, fault_back, longterm_pin.'),
-  m('migrations.failed_by_reason.<reason>', 'pages', neutral, 'Failed pages by reason: the kernel MR_* or errno name (ENODEV, EACCES, ENOENT, EBUSY, EFAULT, ENOMEM). Sums to migrations.failed.'),
+  m('migrations.failed_by_reason.<reason>', 'pages', neutral, 'Failed pages by reason: the errno name (ENODEV, EACCES, ENOENT, EBUSY, EFAULT, ENOMEM) or, for migrate_vma (`hmm`), the KERNEL-MODEL §3.3 reason (pinned, no-dst, file-to-device, thp, isolate, locked, ...). Sums to migrations.failed.'),
 
   m('accounting.resident_pages', 'pages', neutral, 'Pages of the traced processes actually resident at the end of the trace (RAM and device together): the truth the observables below are measured against. A process that exited is taken just before its exit.'),
   m('accounting.resident_ram_pages', 'pages', neutral, 'The resident pages on CPU (RAM) nodes.'),

@@ -2,7 +2,9 @@
 // plus a line in RENDERERS. Renderers take a finished report and return the text to write.
 import { UsageError } from '../errors.js';
 import type { Colour } from './colour.js';
+import { renderCsv } from './render-csv.js';
 import { renderJson } from './render-json.js';
+import { renderMarkdown } from './render-markdown.js';
 import { renderTable } from './render-table.js';
 import type { Report } from './schema.js';
 
@@ -16,6 +18,8 @@ export type Renderer = (report: Report, options: RenderOptions) => string;
 const RENDERERS: ReadonlyMap<string, Renderer> = new Map<string, Renderer>([
   ['table', renderTable],
   ['json', (report) => renderJson(report)],
+  ['csv', (report) => renderCsv(report)],
+  ['markdown', (report) => renderMarkdown(report)],
 ]);
 
 /** Known format names, in the order `--help` lists them. */

@@ -79,6 +79,29 @@ export interface Design {
    * whether that placement counts as requested (a design that allows device first touch).
    */
   deviceFirstTouchNode(devNode: number, hostNode: number): { node: number; requested: boolean };
+  /**
+   * The rules of device memory a design keeps in ZONE_DEVICE (HMM, KERNEL-MODEL §3); absent when
+   * device memory is a NUMA node. The mechanisms are src/sim/zone-device.ts and migrate-vma.ts.
+   */
+  zoneDevice?: ZoneDeviceRules;
+}
+
+/** How a ZONE_DEVICE memory type and its driver behave (KERNEL-MODEL §3.2-3.4). */
+export interface ZoneDeviceRules {
+  /** MEMORY_DEVICE_PUBLIC (4.14-5.2), _PRIVATE (CPU touch faults), _COHERENT (6.0+). */
+  type: 'public' | 'private' | 'coherent';
+  /** migrate_vma may move file and shmem pages already present (HMM-CDM 1/3, public only). */
+  fileToDevice: boolean;
+  /** A PMD THP in a migrate_vma range: split first (6.12), or skipped (HMM v2x @357d532d). */
+  thp: 'split' | 'skip';
+  /** move_pages(2) status of a device-resident page (6.12 -ENOENT; 4.14 public -EBUSY). */
+  movePagesErrno: 'ENOENT' | 'EBUSY';
+  /** Driver policy when its pool is full: evict the oldest device page to RAM, or give no dst. */
+  evict: 'lru' | 'none';
+  /** Pages a device-private CPU fault migrates back (test_hmm dmirror_devmem_fault: 1). */
+  faultBackPages: number;
+  /** A device's first touch of an anon hole is populated in its pool (migrate_vma on a hole). */
+  deviceFirstTouch: boolean;
 }
 
 export const STOCK_KERNEL: Design = {

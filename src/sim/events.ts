@@ -12,6 +12,7 @@ export const Trig = Object.fromEntries(TRIGGERS.map((t, i) => [t, i])) as Record
 export const OUTCOMES = [
   'ok', 'ENODEV', 'EACCES', 'ENOENT', 'EBUSY', 'EFAULT', 'ENOMEM', 'EPERM', 'EINVAL',
   'pinned', 'isolate', 'no-dst', 'file-to-device', 'thp', 'locked', 'no-mapping', 'unbalanced',
+  'still-mapped', 'anon-exclusive-share', 'mapping',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 export const Out = Object.fromEntries(OUTCOMES.map((t, i) => [t, i])) as Record<Outcome, number>;

@@ -15,6 +15,8 @@ import { ZoneType } from './spec.js';
 import { allocThp, breakHugeZero, installThp, mapHugeZero, regionOf, thpEligible } from './thp.js';
 import { EV, NS } from './vmstat.js';
 import { MAX_RECLAIM_RETRIES } from './alloc.js';
+import { deviceFirstTouch } from './migrate-vma.js';
+import { devicePrivateFault, isDevicePage } from './zone-device.js';
 
 /** get_task_policy(): the thread's own policy, else the process's, else none (default). */
 export function taskPolicy(mm: Mm, tid: number): MemPolicy | null {
@@ -70,7 +72,7 @@ export function charge(m: Machine, mm: Mm, n: number, kind: number, cpuNode: num
  * Page-table pages for `vpn` (KERNEL-MODEL §2.4): a PTE table per 2 MiB, a PMD table per 1 GiB and
  * a PUD table per 512 GiB, allocated under the task policy on the faulting CPU's node, charged.
  */
-function allocPageTables(m: Machine, mm: Mm, vpn: number, cpuNode: number, tid: number): boolean {
+function allocPageTables(m: Machine, mm: Mm, vpn: number, cpuNode: number, tid: number, mode: number = ChargeMode.NORMAL): boolean {
   // A PTE table maps one PMD-sized region; PMD and PUD tables 512 entries each (x86-64 layout).
   const span = [0, m.hpageNr, m.hpageNr * 512, m.hpageNr * 512 * 512];
   // Fast check: the PTE table exists, so the upper levels do too.
@@ -80,7 +82,7 @@ function allocPageTables(m: Machine, mm: Mm, vpn: number, cpuNode: number, tid: 
     if (m.pgtables.get(mm.pid, key) >= 0) continue;
     const pl = allocWithPolicy(m, taskPolicy(mm, tid), -1, cpuNode, ZoneType.NORMAL, GFP_USER_RECLAIM, mm.pid);
     if (pl.zone < 0) return false;
-    if (!charge(m, mm, 1, 0, cpuNode)) {
+    if (!charge(m, mm, 1, 0, cpuNode, mode)) {
       m.topo.free[pl.zone]++;
       m.counters.ev[EV.pgfree]++;
       return false;
@@ -118,15 +120,17 @@ function newPage(
 /** Charges and installs a page already taken from `zone`; frees it again if the charge fails. */
 function chargeAndInstall(
   m: Machine, mm: Mm, vma: Vma, zone: number, kind: number, space: number, index: number, placed: number, cpuNode: number,
+  mode: number = ChargeMode.NORMAL,
 ): number {
   // The kernel allocates first and charges after; a failed charge frees the page again.
-  if (!charge(m, mm, 1, kind, cpuNode)) {
+  const device = m.topo.zoneType[zone] === ZoneType.DEVICE; // a driver's page (migrate_vma on a hole)
+  if (!charge(m, mm, 1, kind, cpuNode, mode)) {
     m.topo.free[zone]++;
-    m.counters.ev[EV.pgfree]++;
+    if (!device) m.counters.ev[EV.pgfree]++;
     m.allocFailures++;
     return -1;
   }
-  const locked = (vma.flags & VmFlag.LOCKED) !== 0;
+  const locked = (vma.flags & VmFlag.LOCKED) !== 0 && !device; // mlock skips ZONE_DEVICE (§3.6)
   const s = m.installPage(zone, kind, space, index, mm.memcg, placed, locked);
   if (locked) {
     m.pages.flags[s] |= PF.MLOCKED;
@@ -215,12 +219,15 @@ export function fault(m: Machine, mm: Mm, vma: Vma, vpn: number, write: boolean,
 
 /**
  * Populates an absent anon page with a page the caller already took from `zone` (a driver's
- * migrate_vma on a hole, migrate_vma_insert_page()). Returns the slot or -1.
+ * migrate_vma on a hole, migrate_vma_insert_page()). Returns the slot or -1. `mode`: how the
+ * memcg charge may fail (4.x: a charge outside a user fault never OOM-kills, memcg_may_oom).
  */
-export function populateAnon(m: Machine, mm: Mm, vma: Vma, vpn: number, zone: number, placed: number, cpuNode: number): number {
-  if (!allocPageTables(m, mm, vpn, cpuNode, -1)) { m.topo.free[zone]++; return -1; }
+export function populateAnon(
+  m: Machine, mm: Mm, vma: Vma, vpn: number, zone: number, placed: number, cpuNode: number, mode: number = ChargeMode.NORMAL,
+): number {
+  if (!allocPageTables(m, mm, vpn, cpuNode, -1, mode)) { m.topo.free[zone]++; return -1; }
   if (m.ptes.get(mm.pid, vpn) === PTE_ZERO) m.ptes.delete(mm.pid, vpn);
-  const s = chargeAndInstall(m, mm, vma, zone, PageKind.ANON, mm.pid, vpn, placed, cpuNode);
+  const s = chargeAndInstall(m, mm, vma, zone, PageKind.ANON, mm.pid, vpn, placed, cpuNode, mode);
   if (s >= 0) mapPage(m, mm, s, vpn);
   return s;
 }
@@ -291,6 +298,13 @@ export function access(
   const isCpu = agent >= 0;
   let s = m.ptes.get(mm.pid, vpn);
   if (s >= 0) {
+    // A device-private page touched by any agent but its own device faults back (§3.4, §3.5).
+    if (m.devicePrivate && m.pages.node[s] !== agentPos && isDevicePage(m, s)) {
+      if (isCpu) m.faultsCpu++;
+      else m.faultsDevice++;
+      s = devicePrivateFault(m, mm, vpn, s, isCpu ? agentPos : m.nearestCpuNode(agentPos), vma.policy ?? taskPolicy(mm, tid));
+      if (s < 0) return;
+    }
     if (isCpu && m.pages.flags[s] & PF.PROTNONE) {
       m.faultsCpu++;
       numaHintFault(m, mm, vma, s, agentPos, taskPolicy(mm, tid));
@@ -308,6 +322,16 @@ export function access(
       if (!write) { m.agentAccesses[agentSlot]++; return; } // PMD-mapped huge zero page
       breakHugeZero(m, mm, r); // 6.12 do_huge_pmd_wp_page(): split, then COW one page
     }
+  }
+  // A driver that allocates on device faults populates an anon hole in its pool (§3.2).
+  if (!isCpu && vma.kind === VmaKind.ANON && s !== PTE_SWAP && m.design.zoneDevice?.deviceFirstTouch) {
+    const got = deviceFirstTouch(m, mm, vma, vpn, agentPos, m.nearestCpuNode(agentPos));
+    if (got >= 0) {
+      m.faultsDevice++;
+      touch(m, got, agentPos, agentSlot, write, window);
+      return;
+    }
+    if (mm.killed) return;
   }
   // A device's first touch is served by a CPU-side fault on the node the design names.
   let cpuNode = agentPos;

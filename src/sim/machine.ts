@@ -64,6 +64,12 @@ export class Machine {
   allocFailures = 0;
   /** Syscall-level failures by "op:errno", e.g. "mbind:EINVAL". */
   readonly syscallErrors = new Map<string, number>();
+  /** Trace ops this design cannot express, by op (report `unsupported`, DESIGN §3). */
+  readonly unsupported = new Map<string, number>();
+  /** Told of each unsupported op (the engine warns once, or stops under --strict). */
+  onUnsupported: ((op: string, why: string) => void) | null = null;
+  /** ZONE_DEVICE pages are device-private: a CPU touch faults (KERNEL-MODEL §3.4). */
+  readonly devicePrivate: boolean;
   // Access accounting per agent slot (cpus first, then devices).
   readonly agentAccesses: Float64Array;
   readonly agentRemote: Float64Array;
@@ -98,6 +104,7 @@ export class Machine {
     this.pageSize = spec.pageSize;
     this.ptrsPerTable = spec.pageSize / 8;
     for (const mc of spec.memcgs) this.memcgs.list[this.memcgs.lookup(mc.path)].maxPages = mc.maxPages;
+    this.devicePrivate = design.zoneDevice?.type === 'private';
     this.syncFreeCounters();
   }
 
@@ -187,9 +194,10 @@ export class Machine {
     if (this.pages.lru[s] !== Lru.NONE) this.lru.remove(s, this.lruvec(this.pages.node[s], Math.max(0, this.pages.memcg[s])));
   }
 
-  private addNodeStat(s: number, pos: number, d: number): void {
+  private addNodeStat(s: number, at: number, d: number): void {
     const kind = this.pages.kind[s];
     const c = this.counters;
+    const pos = this.topo.statNode[at]; // ZONE_DEVICE pages count on their host node (§2.9)
     if (kind === PageKind.ANON) c.addNode(NS.nr_anon_pages, pos, d);
     else {
       c.addNode(NS.nr_file_pages, pos, d);
@@ -206,7 +214,7 @@ export class Machine {
     const oldZone = p.zone[s];
     this.addNodeStat(s, from, -1);
     this.topo.free[oldZone]++;
-    this.counters.ev[EV.pgfree]++;
+    if (this.topo.zoneType[oldZone] !== ZoneType.DEVICE) this.counters.ev[EV.pgfree]++; // page_free(), no pgfree
     const to = this.topo.zoneNode[zone];
     p.node[s] = to;
     p.zone[s] = zone;
@@ -229,7 +237,7 @@ export class Machine {
     if (p.memcg[s] >= 0) this.uncharge(p.memcg[s], 1, p.kind[s]);
     if (p.kind[s] !== PageKind.ANON) this.cache.delete(p.space[s], p.index[s]);
     this.topo.free[p.zone[s]]++;
-    this.counters.ev[EV.pgfree]++;
+    if (this.topo.zoneType[p.zone[s]] !== ZoneType.DEVICE) this.counters.ev[EV.pgfree]++;
     p.free(s);
   }
 
@@ -248,12 +256,18 @@ export class Machine {
   syncFreeCounters(): void {
     const c = this.counters;
     for (let pos = 0; pos < this.topo.nodeCount; pos++) c.node[c.at(NS.nr_free_pages, pos)] = 0;
-    this.topo.free.forEach((f, z) => c.addNode(NS.nr_free_pages, this.topo.zoneNode[z], f));
+    this.topo.free.forEach((f, z) => { if (this.topo.zoneType[z] !== ZoneType.DEVICE) c.addNode(NS.nr_free_pages, this.topo.zoneNode[z], f); });
   }
 
   countSyscallError(op: string, errno: string): void {
     const k = `${op}:${errno}`;
     this.syscallErrors.set(k, (this.syscallErrors.get(k) ?? 0) + 1);
+  }
+
+  /** A trace op the design cannot express; the caller then does what the design's kernel does. */
+  countUnsupported(op: string, why: string): void {
+    this.unsupported.set(op, (this.unsupported.get(op) ?? 0) + 1);
+    this.onUnsupported?.(op, why);
   }
 
   /** The huge zero page is allocated once, system-wide, at the first eligible read fault. */

@@ -6,6 +6,7 @@ import type { Machine } from './machine.js';
 import { PTE_SWAP, PTE_ZERO } from './machine.js';
 import { Mm } from './mm.js';
 import { PageKind, PF, Placed } from './pages.js';
+import { ZoneType } from './spec.js';
 import { folioSlots, splitFolio } from './thp.js';
 import { EV, NS } from './vmstat.js';
 
@@ -131,6 +132,12 @@ export function movePages(m: Machine, mm: Mm, start: number, end: number, to: nu
     const e = m.ptes.get(mm.pid, vpn);
     if (e === PTE_ZERO) { failPage(m, mm, vpn, to, Trig.move_pages, Out.EFAULT); continue; }
     if (e < 0 || e === PTE_SWAP) { failPage(m, mm, vpn, to, Trig.move_pages, Out.ENOENT); continue; }
+    // A ZONE_DEVICE page: 6.12 add_page_for_migration() skips zone-device folios (-ENOENT); 4.14
+    // found a public page but could not isolate it from an LRU (-EBUSY) (KERNEL-MODEL §8 row 6).
+    if (m.topo.zoneType[m.pages.zone[e]] === ZoneType.DEVICE) {
+      failPage(m, mm, vpn, to, Trig.move_pages, Out[m.design.zoneDevice?.movePagesErrno ?? 'ENOENT']);
+      continue;
+    }
     if (m.pages.mapcount[e] > 1 && !moveAll) { failPage(m, mm, vpn, to, Trig.move_pages, Out.EACCES); continue; }
     migratePage(m, e, to, mode);
   }

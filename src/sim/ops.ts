@@ -2,7 +2,7 @@
 // migrate, mlock/munlock, madvise, pin/unpin, exit. Each cites the kernel path it models.
 import { allocOnNode, allocWithPolicy, Gfp, GFP_USER_RECLAIM } from './alloc.js';
 import { Out, Trig } from './events.js';
-import { fault, populateAnon } from './fault.js';
+import { fault, populateAnon, taskPolicy } from './fault.js';
 import type { Machine } from './machine.js';
 import { PTE_SWAP, PTE_ZERO } from './machine.js';
 import { hasNode, MemPolicy, Mode, NO_MASK } from './mempolicy.js';
@@ -13,6 +13,11 @@ import { Lru, PageKind, PF, Placed } from './pages.js';
 import { ZoneType } from './spec.js';
 import { splitPartial } from './thp.js';
 import { EV, NS } from './vmstat.js';
+import { migrateVmaRange } from './migrate-vma.js';
+import { devicePrivateFault, isDevicePage, longtermPinDevice } from './zone-device.js';
+
+/** Why a policy naming ZONE_DEVICE memory cannot be expressed (DESIGN §3, KERNEL-MODEL §3.2). */
+const POLICY_NAMES_DEVICE = 'names device memory that is not a NUMA node (ZONE_DEVICE): the node is dropped from the mask as mpol_set_nodemask() does, EINVAL when none is left';
 
 /** Pages per implicit mapping: one PMD-sized region, merged with neighbours (DESIGN §3). */
 const implicitSpan = (m: Machine) => Math.max(1, (2 * 2 ** 20) / m.pageSize);
@@ -79,6 +84,7 @@ export function makePolicy(m: Machine, mode: number, nodes: number): MemPolicy |
 
 /** mbind(2): set the VMA policy of [start, end); MPOL_MF_MOVE(_ALL) migrates misplaced pages. */
 export function mbind(m: Machine, mm: Mm, start: number, end: number, mode: number, nodes: number, move: boolean, moveAll: boolean, cpuNode: number): void {
+  if (mode > Mode.LOCAL && nodes & m.topo.zoneDeviceMask) m.countUnsupported('mbind', POLICY_NAMES_DEVICE);
   const pol = makePolicy(m, mode, nodes);
   if (pol === undefined) { m.countSyscallError('mbind', 'EINVAL'); return; }
   coverRange(mm, start, end);
@@ -94,7 +100,7 @@ export function mbind(m: Machine, mm: Mm, start: number, end: number, mode: numb
   for (const v of queued) {
     for (let vpn = v.start; vpn < v.end; vpn++) {
       const s = m.ptes.get(mm.pid, vpn);
-      if (s < 0) continue;
+      if (s < 0 || isDevicePage(m, s)) continue; // queue_pages_pte_range() skips zone-device folios
       if (hasNode(pol.nodes, m.topo.ids[m.pages.node[s]])) continue;
       if (m.pages.mapcount[s] > 1 && !moveAll) continue; // shared pages need MPOL_MF_MOVE_ALL
       const ilx = v.pgoff + (vpn - v.start);
@@ -112,6 +118,7 @@ export function mbind(m: Machine, mm: Mm, start: number, end: number, mode: numb
 
 /** set_mempolicy(2) for a thread (tid >= 0) or the whole process. */
 export function setMempolicy(m: Machine, mm: Mm, tid: number, mode: number, nodes: number): void {
+  if (mode > Mode.LOCAL && nodes & m.topo.zoneDeviceMask) m.countUnsupported('set_mempolicy', POLICY_NAMES_DEVICE);
   const pol = makePolicy(m, mode, nodes);
   if (pol === undefined) { m.countSyscallError('set_mempolicy', 'EINVAL'); return; }
   if (tid >= 0) {
@@ -127,7 +134,14 @@ export function setMempolicy(m: Machine, mm: Mm, tid: number, mode: number, node
  * migration as the design does it (migrate_pages() with counters, or migrate_vma without).
  */
 export function migrate(m: Machine, mm: Mm, start: number, end: number, to: number, fromDevice: boolean, moveAll: boolean, cpuNode: number): void {
-  if (!fromDevice) { movePages(m, mm, start, end, to, moveAll, cpuNode); return; }
+  if (!fromDevice) {
+    if (hasNode(m.topo.zoneDeviceMask, m.topo.ids[to])) {
+      m.countUnsupported('migrate', 'moves pages to device memory that is not a NUMA node (ZONE_DEVICE; only its driver can): move_pages fails every page with ENODEV');
+    }
+    movePages(m, mm, start, end, to, moveAll, cpuNode);
+    return;
+  }
+  if (m.design.zoneDevice) { migrateVmaRange(m, mm, start, end, to, cpuNode); return; }
   const counted = m.design.driverMigrate === 'migrate_pages';
   const mode: MigrateMode = { trigger: Trig.driver, gfp: GFP_USER_RECLAIM | Gfp.THISNODE, counted, cpuNode, pid: mm.pid };
   for (let vpn = start; vpn < end; vpn++) {
@@ -157,6 +171,8 @@ export function mlock(m: Machine, mm: Mm, start: number, end: number, cpuNode: n
       if (mm.killed) return;
       let s = m.ptes.get(mm.pid, vpn);
       if (s < 0 || s === PTE_ZERO) s = fault(m, mm, v, vpn, write, cpuNode, tid, false);
+      // populate_vma_page_range()'s GUP faults a device-private page back (migrate_to_ram()).
+      else if (m.devicePrivate && isDevicePage(m, s)) s = devicePrivateFault(m, mm, vpn, s, cpuNode, v.policy ?? taskPolicy(mm, tid));
       if (s >= 0) lockPage(m, s);
     }
   }
@@ -213,7 +229,9 @@ export function pin(m: Machine, mm: Mm, start: number, end: number, cpuNode: num
     if (s < 0 || s === PTE_ZERO) s = fault(m, mm, vma, vpn, true, cpuNode, tid, false);
     if (s < 0) continue;
     const zt = m.topo.zoneType[p.zone[s]];
-    if (zt === ZoneType.MOVABLE || zt === ZoneType.DEVICE) {
+    if (zt === ZoneType.DEVICE) {
+      if (!longtermPinDevice(m, mm, s, cpuNode)) continue; // the pin fails
+    } else if (zt === ZoneType.MOVABLE) {
       const pl = allocWithPolicy(m, null, -1, p.node[s], ZoneType.NORMAL, GFP_USER_RECLAIM | Gfp.RETRY_MAYFAIL, mm.pid);
       const mode: MigrateMode = { trigger: Trig.longterm_pin, gfp: GFP_USER_RECLAIM, counted: true, cpuNode, pid: mm.pid };
       if (pl.zone < 0) {

@@ -13,6 +13,11 @@ export interface NodeSpec {
   zones: { type: ZoneTypeName; pages: number }[];
   /** Memory-tier abstract distance (mm/memory-tiers.c); lower is faster. */
   adistance: number;
+  /**
+   * ZONE_DEVICE memory only: id of the CPU node that owns its struct pages (the nid given to
+   * memremap_pages()); node stats of its pages go there (KERNEL-MODEL §2.9, §3.1).
+   */
+  host?: number;
 }
 
 export type KernelModel = '4.11' | '6.12';

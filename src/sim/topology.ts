@@ -34,6 +34,12 @@ export class Topology {
   readonly thisnodeZones: Int32Array[];
   /** Highest non-movable zone type present (policy_zone). */
   readonly policyZone: number;
+  /** Per node position: the position whose node stats its pages update (ZONE_DEVICE: the host). */
+  readonly statNode: number[];
+  /** Per node position: its ZONE_DEVICE pool zone id, or -1 (KERNEL-MODEL §3.1). */
+  readonly poolZone: number[];
+  /** Ids of nodes whose memory is only ZONE_DEVICE: to user space they are not NUMA nodes. */
+  readonly zoneDeviceMask: number;
 
   constructor(readonly spec: MachineSpec, readonly design: Design) {
     const nodes = spec.nodes;
@@ -59,7 +65,11 @@ export class Topology {
         this.nodeZones[i].push(id);
       }
     });
-    this.free = Float64Array.from(this.zoneType.map((t, z) => (t === ZoneType.DEVICE ? 0 : this.managed[z])));
+    // A ZONE_DEVICE zone's free count is its driver pool's: the buddy allocator never sees it.
+    this.free = Float64Array.from(this.managed);
+    this.poolZone = this.nodeZones.map((zs) => zs.find((z) => this.zoneType[z] === ZoneType.DEVICE) ?? -1);
+    this.statNode = nodes.map((n, i) => (n.host !== undefined && this.poolZone[i] >= 0 ? this.pos[n.host] : i));
+    this.zoneDeviceMask = nodes.reduce((m, n, i) => (this.nodeZones[i].every((z) => this.zoneType[z] === ZoneType.DEVICE) ? m | (1 << n.id) : m), 0);
     this.wm = computeWatermarks(
       this.zoneType.map((type, z) => ({ type, node: this.zoneNode[z], managed: type === ZoneType.DEVICE ? 0 : this.managed[z] })),
       spec.kernel, spec.pageSize,

@@ -24,7 +24,7 @@ export function scanU64(b: Uint8Array, p: number, end: number): number {
 }
 
 /** Hex digits (after the 0x) of a value < 2^64 into S.hi / S.lo. */
-function scanHex(b: Uint8Array, p: number, end: number): number {
+export function scanHex(b: Uint8Array, p: number, end: number): number {
   let hi = 0;
   let lo = 0;
   const s = p;

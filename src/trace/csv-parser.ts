@@ -242,6 +242,7 @@ export class Trace1Parser extends RowBuilder {
     const sp = this.split;
     this.names = Array.from({ length: sp.count }, (_, f) => sp.text(f));
     this.kinds = parseHeader(this.names, this.options.ignoreColumns ?? false, this.info.path, this.line);
+    this.info.columns = this.names.filter((_, i) => (this.kinds as Uint8Array)[i] !== K.SKIP);
     this.hasTimeColumn = this.kinds.includes(K.TIME);
     fillAbsentColumns(this.batch, this.kinds);
   }

@@ -106,6 +106,9 @@ export function sniffTrace1(head: string): boolean {
 export const csvReader: TraceReader = {
   name: 'trace@1',
   description: 'cdm-replay canonical CSV (op,addr,len,time,pid,tid,agent,...; DESIGN §3)',
+  producedBy: 'cdm-replay convert IN --out trace.csv, cdm-replay gen, or by hand',
+  reports: TRACE1_FORMAT,
+  options: [],
   sniff: sniffTrace1,
   read: (chunks, info, options) => readTrace1(chunks, info, options),
 };

@@ -1,5 +1,6 @@
 // The event model every trace reader produces (DESIGN §3). Events travel in reusable
 // struct-of-arrays batches so the hot path allocates nothing per event.
+import type { AgentMap } from './agent-map.js';
 
 /** Trace operations; numeric codes are internal, names are the trace@1 spellings. */
 export const Op = {
@@ -88,6 +89,13 @@ export class EventBatch {
   readonly file: Int32Array;
   /** Source line (or record number) for located errors downstream. */
   readonly line: Float64Array;
+  /**
+   * How many accesses this event stands for: 1 for every per-access format (the default, and
+   * what a reader that never writes it leaves); a sampled format (perf mem) puts the sample's
+   * period here, so one event replays as that many accesses to its page at its time. Only
+   * meaningful on read, write and fault; an integer >= 1.
+   */
+  readonly weight: Float64Array;
 
   constructor(readonly capacity = 4096) {
     this.op = new Uint8Array(capacity);
@@ -105,6 +113,7 @@ export class EventBatch {
     this.memcg = new Int32Array(capacity);
     this.file = new Int32Array(capacity);
     this.line = new Float64Array(capacity);
+    this.weight = new Float64Array(capacity).fill(1);
   }
 }
 
@@ -125,18 +134,40 @@ export interface TraceInfo {
   skipped: Record<string, number>;
   /** sha256 of the input bytes as given (compressed bytes for .gz), hex; final after the last batch. */
   sha256: string;
+  /**
+   * The trace@1 columns the reader's events use (set before the first batch); `convert` writes
+   * only these. Absent: every column.
+   */
+  columns?: string[];
 }
 
 export interface ReadOptions {
   /** Unknown columns are ignored instead of rejected (`--ignore-columns`). */
   ignoreColumns?: boolean;
   batchSize?: number;
+  /** Who plays which agent, by tid, pid, comm or recorded CPU (`--agent`, src/trace/agent-map.ts). */
+  agentMap?: AgentMap;
+  /** valgrind lackey: replay instruction fetches (`I` lines) as reads instead of skipping them (`--keep-instr`). */
+  keepInstr?: boolean;
+  /** Intel Pin pinatrace: the column layout, e.g. "ip,op,addr" or "addr,size,ip,op=write" (`--pin-columns`). */
+  pinColumns?: string;
+  /** ftrace: a /proc/zoneinfo file mapping pfns to nodes for mm_page_alloc (`--zoneinfo`). */
+  zoneinfo?: string;
 }
+
+/** The format-specific ReadOptions; a reader lists the ones it honours in TraceReader.options. */
+export type FormatOption = 'agentMap' | 'keepInstr' | 'pinColumns' | 'zoneinfo';
 
 /** A trace reader: one module per format, registered in src/trace/registry.ts. */
 export interface TraceReader {
   readonly name: string;
   readonly description: string;
+  /** The command that produces this format (`cdm-replay formats`). */
+  readonly producedBy?: string;
+  /** What it reports as info.format (`cdm-replay formats`); default: its name. */
+  readonly reports?: string;
+  /** The FormatOptions it honours (absent: none); giving it another is a usage error. */
+  readonly options?: readonly FormatOption[];
   /** True when the first bytes (decompressed) look like this format. */
   sniff(head: string): boolean;
   /** Streams event batches from decompressed input chunks; fills `info` as it goes. */

@@ -1,15 +1,57 @@
 // The format registry (STYLE habit 3): readers by name, sniffing, and openTrace, which ties the
 // input layer, format detection and a reader together. A new format = one module + one line here.
 import { UsageError } from '../errors.js';
-import type { EventBatch, ReadOptions, TraceInfo, TraceReader } from './events.js';
+import type { EventBatch, FormatOption, ReadOptions, TraceInfo, TraceReader } from './events.js';
+import { hasRules } from './agent-map.js';
 import { csvReader } from './csv.js';
+import { damoJsonReader } from './damo-json.js';
+import { damoPerfScriptReader } from './damo-perf-script.js';
+import { ftraceReader } from './ftrace.js';
 import { openInput, prepend, type OpenInputOptions } from './input.js';
+import { kfdSmiReader } from './kfd-smi.js';
+import { lackeyReader } from './lackey.js';
+import { nsysSqliteReader } from './nsys-sqlite.js';
+import { nsysUmSumReader } from './nsys-um-sum.js';
+import { perfReader } from './perf-script.js';
+import { pinReader } from './pin.js';
 
-/** Every reader; the first is the fallback when sniffing recognises nothing. */
-export const READERS: readonly TraceReader[] = [csvReader];
+/**
+ * Every reader; the first is the fallback when sniffing recognises nothing. Sniffing tries them
+ * in order, so a reader whose lines are a special case of another's (DAMON's perf-script
+ * tracepoint text is perf script text) goes before the general one.
+ */
+export const READERS: readonly TraceReader[] = [csvReader, damoPerfScriptReader, damoJsonReader, nsysSqliteReader, nsysUmSumReader, kfdSmiReader, lackeyReader, pinReader, ftraceReader, perfReader];
 
 /** Other names `--input-format` accepts, mapped to a reader's name. */
-export const FORMAT_ALIASES: Readonly<Record<string, string>> = { csv: 'trace@1' };
+export const FORMAT_ALIASES: Readonly<Record<string, string>> = {
+  csv: 'trace@1',
+  'valgrind-lackey': 'lackey',
+  pin: 'pinatrace',
+  'pin-pinatrace': 'pinatrace',
+  'trace-cmd': 'ftrace',
+  perf: 'perf-script',
+  'perf-script/page-faults': 'perf-script',
+  'perf-script/mem': 'perf-script',
+};
+
+/** The command-line flag of each format-specific option, for messages. */
+export const FORMAT_OPTION_FLAGS: Readonly<Record<FormatOption, string>> = {
+  agentMap: '--agent',
+  keepInstr: '--keep-instr',
+  pinColumns: '--pin-columns',
+  zoneinfo: '--zoneinfo',
+};
+
+/** A format-specific option the reader does not honour is a usage error, not silently ignored. */
+function checkOptions(reader: TraceReader, options: ReadOptions): void {
+  for (const key of Object.keys(FORMAT_OPTION_FLAGS) as FormatOption[]) {
+    const given = key === 'agentMap' ? hasRules(options.agentMap) : options[key] !== undefined && options[key] !== false;
+    if (!given || (reader.options ?? []).includes(key)) continue;
+    const takers = READERS.filter((r) => (r.options ?? []).includes(key)).map((r) => r.name);
+    throw new UsageError(`${FORMAT_OPTION_FLAGS[key]} does not apply to ${reader.name} input (it applies to ${takers.join(', ')}; ` +
+      'give --input-format if the input was not recognised)');
+  }
+}
 
 /** How many decompressed bytes the sniffers see. */
 export const SNIFF_BYTES = 4096;
@@ -32,11 +74,9 @@ export function sniffFormat(head: string): TraceReader | null {
   return READERS.find((r) => r.sniff(head)) ?? null;
 }
 
-export interface OpenTraceOptions extends OpenInputOptions {
+export interface OpenTraceOptions extends OpenInputOptions, ReadOptions {
   /** A reader name or alias (`--input-format`); sniffed when absent. */
   inputFormat?: string;
-  ignoreColumns?: boolean;
-  batchSize?: number;
 }
 
 export interface OpenedTrace {
@@ -63,7 +103,13 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
   const info: TraceInfo = {
     path: input.name, format: '', strings: [], events: 0, startTime: null, meta: {}, skipped: {}, sha256: '',
   };
-  const readOptions: ReadOptions = { ignoreColumns: options.ignoreColumns, batchSize: options.batchSize };
+  const { inputFormat: _format, stdin: _stdin, ...readOptions } = options;
+  try {
+    checkOptions(reader, readOptions);
+  } catch (e) {
+    await input.chunks.return(undefined); // closes the file
+    throw e;
+  }
   async function* batches(): AsyncGenerator<EventBatch> {
     yield* reader.read(prepend(head, input.chunks), info, readOptions);
     info.sha256 = input.sha256;

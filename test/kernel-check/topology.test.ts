@@ -19,7 +19,7 @@ describe('qemu command line', () => {
       '-object', 'memory-backend-ram,id=m0,size=1024M', '-numa', 'node,nodeid=0,cpus=0-1,memdev=m0',
       '-object', 'memory-backend-ram,id=m1,size=1024M', '-numa', 'node,nodeid=1,memdev=m1',
       '-kernel', '/k/vmlinuz', '-initrd', '/t/initrd.cpio',
-      '-append', 'console=ttyS0 nokaslr quiet panic=-1 cdm_numa_balancing=0 cdm_thp=never',
+      '-append', 'console=ttyS0 nokaslr quiet panic=-1 cdm_numa_balancing=0 transparent_hugepage=never',
       '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot',
     ]);
   });
@@ -63,5 +63,12 @@ describe('qemu command line', () => {
   it('always boots with nokaslr and a console on ttyS0', () => {
     expect(kernelCmdline(['x=1'])).toBe('console=ttyS0 nokaslr quiet panic=-1 x=1');
     expect(settingsCmdline({})).toEqual([]);
+  });
+
+  it('sets THP at boot (min_free_kbytes as on a machine booted that way) and passes the other knobs to /init', () => {
+    expect(settingsCmdline({ thp: 'always', minFreeKbytes: 8192, watermarkScaleFactor: 100, swappiness: 10, demotion: true, numaScanDelayMs: 100, numaScanSizeMb: 64 })).toEqual([
+      'transparent_hugepage=always', 'cdm_min_free_kbytes=8192', 'cdm_watermark_scale_factor=100', 'cdm_swappiness=10',
+      'cdm_demotion=true', 'cdm_numa_scan_delay_ms=100', 'cdm_numa_scan_size_mb=64',
+    ]);
   });
 });

@@ -5,8 +5,10 @@ import { getRenderer, rendererNames } from '../../src/report/registry.js';
 import { sampleReport } from './sample-report.js';
 
 describe('renderer registry', () => {
-  it('knows table and json', () => {
-    expect(rendererNames()).toEqual(['table', 'json']);
+  it('knows table, json, csv and markdown', () => {
+    expect(rendererNames()).toEqual(['table', 'json', 'csv', 'markdown']);
+    expect(getRenderer('csv')(sampleReport(), { colour: NO_COLOUR }).startsWith('backend,metric,value\n')).toBe(true);
+    expect(getRenderer('markdown')(sampleReport(), { colour: NO_COLOUR }).startsWith('### ')).toBe(true);
     expect(getRenderer('json')(sampleReport(), { colour: NO_COLOUR }).startsWith('{\n')).toBe(true);
     expect(getRenderer('table')(sampleReport(), { colour: NO_COLOUR })).toContain('remote_accesses');
   });
@@ -20,7 +22,7 @@ describe('renderer registry', () => {
     }
     expect(err).toBeInstanceOf(UsageError);
     expect((err as UsageError).exitCode).toBe(ExitCode.usage);
-    expect((err as Error).message).toBe('unknown format "xml" (known: table, json)');
+    expect((err as Error).message).toBe('unknown format "xml" (known: table, json, csv, markdown)');
     expect(() => getRenderer('toString')).toThrow(UsageError);
   });
 });

@@ -26,11 +26,13 @@ describe('registry', () => {
   it('names trace@1 with the alias csv', () => {
     expect(getReader('trace@1')).toBe(csvReader);
     expect(getReader('csv')).toBe(csvReader);
-    expect(formatNames()).toEqual(['trace@1', 'csv']);
+    expect(formatNames()[0]).toBe('trace@1');
+    expect(formatNames()).toContain('csv');
   });
 
   it('rejects an unknown format as a usage error listing the known names', () => {
-    expect(() => getReader('lackey')).toThrow(new UsageError('unknown input format "lackey" (known: trace@1, csv)'));
+    expect(() => getReader('no-such-format')).toThrow(UsageError);
+    expect(() => getReader('no-such-format')).toThrow(`unknown input format "no-such-format" (known: ${formatNames().join(', ')})`);
   });
 
   it('sniffs trace@1 by its header or its metadata line', () => {
@@ -72,8 +74,8 @@ describe('openTrace', () => {
   });
 
   it('checks --input-format before touching the file', async () => {
-    await expect(openTrace(join(dir, 'absent.csv'), { inputFormat: 'nsys' })).rejects.toThrow(
-      'unknown input format "nsys" (known: trace@1, csv)');
+    await expect(openTrace(join(dir, 'absent.csv'), { inputFormat: 'no-such-format' })).rejects.toThrow(
+      'unknown input format "no-such-format" (known: trace@1, ');
     await expect(openTrace(join(dir, 'absent.csv'))).rejects.toBeInstanceOf(UsageError);
   });
 

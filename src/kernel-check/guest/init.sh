@@ -22,6 +22,12 @@ for arg in $(cat /proc/cmdline); do
   case "$arg" in
     cdm_numa_balancing=*) echo "${arg#*=}" > /proc/sys/kernel/numa_balancing ;;
     cdm_thp=*) echo "${arg#*=}" > /sys/kernel/mm/transparent_hugepage/enabled ;;
+    # after cdm_thp on the command line: changing THP recomputes min_free_kbytes
+    cdm_min_free_kbytes=*) echo "${arg#*=}" > /proc/sys/vm/min_free_kbytes ;;
+    cdm_watermark_scale_factor=*) echo "${arg#*=}" > /proc/sys/vm/watermark_scale_factor ;;
+    cdm_swappiness=*) echo "${arg#*=}" > /proc/sys/vm/swappiness ;;
+    cdm_demotion=*) echo "${arg#*=}" > /sys/kernel/mm/numa/demotion_enabled ;;
+    cdm_numa_scan_*=*) k=${arg%%=*}; echo "${arg#*=}" > "/sys/kernel/debug/sched/numa_balancing/${k#cdm_numa_}" ;;
   esac
 done
 
@@ -35,6 +41,14 @@ echo 1 > /proc/sys/kernel/printk
 echo "@@CDM-REPLAY-JSON-BEGIN@@"
 cat /out.json
 echo "@@CDM-REPLAY-JSON-END rc=$rc@@"
+# Writes return once the bytes sit in the UART's transmit buffer; powering off then can cut the end
+# of the JSON. Wait until the port's tx count stops moving (at most about 5 s).
+tx=; i=0
+while [ $i -lt 50 ]; do
+  now=$(grep '^0:' /proc/tty/driver/serial 2>/dev/null)
+  [ -n "$now" ] && [ "$now" = "$tx" ] && break
+  tx=$now; i=$((i + 1)); sleep 0.1
+done
 poweroff -f
 sleep 5
 echo o > /proc/sysrq-trigger

@@ -154,6 +154,61 @@ void numastat_json(struct jbuf *b) {
   jb_printf(b, "]");
 }
 
+/* ---- /proc/zoneinfo before the replay: free pages, watermarks and lowmem protection per zone, so
+ * the host can tell where default-policy allocations start to fall back (KERNEL-MODEL §2.2). ---- */
+#define MAX_ZONES 64
+#define MAX_PROT 6
+struct zinfo { int node, nprot; char name[16]; long long free, boost, min, low, high, present, managed, prot[MAX_PROT]; };
+static struct zinfo zi[MAX_ZONES];
+static int zi_n;
+
+void zoneinfo_read(void) {
+  read_small("/proc/zoneinfo", g_buf, sizeof g_buf);
+  struct zinfo *z = NULL;
+  zi_n = 0;
+  for (char *line = strtok(g_buf, "\n"); line; line = strtok(NULL, "\n")) {
+    int node;
+    char name[16], key[32];
+    long long v;
+    if (sscanf(line, "Node %d, zone %15s", &node, name) == 2) {
+      z = zi_n < MAX_ZONES ? &zi[zi_n++] : NULL;
+      if (z) { memset(z, 0, sizeof *z); z->node = node; snprintf(z->name, sizeof z->name, "%s", name); }
+      continue;
+    }
+    if (!z) continue;
+    char *p = line + strspn(line, " ");
+    if (!strncmp(p, "protection: (", 13)) {
+      for (char *t = p + 13; z->nprot < MAX_PROT && *t && *t != ')'; ) {
+        z->prot[z->nprot++] = strtoll(t, &t, 10);
+        t += strspn(t, ", ");
+      }
+    } else if (sscanf(p, "pages free %lld", &v) == 1) z->free = v;
+    else if (sscanf(p, "%31s %lld", key, &v) == 2) {
+      if (!strcmp(key, "boost")) z->boost = v;
+      else if (!strcmp(key, "min")) z->min = v;
+      else if (!strcmp(key, "low")) z->low = v;
+      else if (!strcmp(key, "high")) z->high = v;
+      else if (!strcmp(key, "present")) z->present = v;
+      else if (!strcmp(key, "managed")) z->managed = v;
+    }
+  }
+}
+
+void zoneinfo_json(struct jbuf *b) {
+  jb_printf(b, "\"zones_before\":[");
+  for (int i = 0, first = 1; i < zi_n; i++) {
+    struct zinfo *z = &zi[i];
+    if (!z->present) continue;
+    jb_printf(b, "%s{\"node\":%d,\"zone\":\"%s\",\"free\":%lld,\"boost\":%lld,\"min\":%lld,\"low\":%lld,\"high\":%lld,"
+              "\"present\":%lld,\"managed\":%lld,\"protection\":[", first ? "" : ",\n", z->node, z->name, z->free, z->boost,
+              z->min, z->low, z->high, z->present, z->managed);
+    for (int k = 0; k < z->nprot; k++) jb_printf(b, "%s%lld", k ? "," : "", z->prot[k]);
+    jb_printf(b, "]}");
+    first = 0;
+  }
+  jb_printf(b, "]");
+}
+
 /* ---- memcg: flat "key value" files as objects; memory.numa_stat as {key: {node: bytes}} ---- */
 static void flat_json(struct jbuf *b, const char *dir, const char *file, int numa) {
   char path[600];

@@ -48,9 +48,10 @@ static void memcg_dir(const char *path, char *dir, size_t cap) {
   snprintf(part, sizeof part, "%s", path);
   snprintf(dir, cap, "/sys/fs/cgroup");
   for (char *c = strtok(part, "/"); c; c = strtok(NULL, "/")) {
-    char ctl[600];
+    char ctl[600], on[256];
     snprintf(ctl, sizeof ctl, "%s/cgroup.subtree_control", dir);
-    write_file(ctl, "+memory"); /* already enabled is fine */
+    read_small(ctl, on, sizeof on);
+    if (!strstr(on, "memory")) write_file(ctl, "+memory"); /* rewriting it is needless cgroup churn */
     size_t len = strlen(dir);
     snprintf(dir + len, cap - len, "/%s", c);
     if (mkdir(dir, 0755) && errno != EEXIST) {
@@ -149,6 +150,16 @@ int main(int argc, char **argv) {
                       strstr(err, "does not have");
     die(unsupported ? 2 : 3, unsupported ? "unsupported" : "trace", line, err);
   }
+  /* The events move to a shared mapping: workers read them without sharing anon pages with the
+   * coordinator, so every anon page a worker has is its own (see worker.c pretouch()). */
+  if (g_t.n) {
+    size_t bytes = g_t.n * sizeof *g_t.ev;
+    struct event *ev = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (ev == MAP_FAILED) die(4, "setup", 0, "cannot map the parsed trace");
+    memcpy(ev, g_t.ev, bytes);
+    free(g_t.ev);
+    g_t.ev = ev;
+  }
   /* memcgs: every group the trace names, plus any given a limit */
   char dir[600];
   for (int i = 0; i < g_t.nstrings; i++)
@@ -167,6 +178,9 @@ int main(int argc, char **argv) {
   size_t slots = (size_t)(g_t.nprocs ? g_t.nprocs : 1) * SLOT_BYTES;
   char *shm = mmap(NULL, slots, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (shm == MAP_FAILED) die(4, "setup", 0, "cannot map report slots");
+  /* An explicit policy (no MPOL_F_MOF) keeps NUMA balancing off the slots: the scanner skips only
+   * local pages of private VMAs (change_pte_range()), so it would count this shared one every pass. */
+  sys_mbind(shm, slots, 4 /* MPOL_LOCAL */, NULL, 0, 0);
   memset(shm, 0, slots);
   for (int p = 0; p < g_t.nprocs; p++) {
     struct proc *pr = &g_t.procs[p];
@@ -189,6 +203,9 @@ int main(int argc, char **argv) {
   }
   for (int p = 0; p < g_t.nprocs; p++) {
     struct proc *pr = &g_t.procs[p];
+    /* the worker answers once its pretouch is done: moving it earlier would charge the page
+     * tables of its own memory to the trace's memcg */
+    command(pr, CMD_PING);
     if (pr->memcg >= 0) {
       char procs[700], pid[32];
       memcg_dir(g_t.strings[pr->memcg], dir, sizeof dir);
@@ -199,22 +216,25 @@ int main(int argc, char **argv) {
     command(pr, CMD_PING); /* worker pre-touched and listening; the pipes' buffers are warm */
   }
   pretouch_stack();
-  vmstat_read(0), numastat_read(0), vmstat_read(1), numastat_read(1); /* warm every buffer */
+  zoneinfo_read(), vmstat_read(0), numastat_read(0), vmstat_read(1), numastat_read(1); /* warm every buffer */
   uint32_t killed_line[MAX_PROCS] = { 0 };
+  /* Let deferred work of the setup (RCU-freed objects and the slab pages they empty, after fork
+   * and the cgroup writes) finish before the window opens: it showed up as pgfree +11. */
+  usleep(300 * 1000);
+  zoneinfo_read();
   vmstat_read(0);
   numastat_read(0);
   uint64_t t0 = now_ns();
+  /* Pacing: the worker that runs the next event spins until it is due, so the wait counts as that
+   * task's CPU time, as it did for the recorded program. NUMA balancing scans by task runtime
+   * (task_tick_numa() uses sum_exec_runtime), so a sleeping replayer would never be scanned. */
+  if (pace) for (int p = 0; p < g_t.nprocs; p++) g_t.procs[p].slot->pace_t0 = t0;
   for (uint32_t i = 0; i < g_t.n; i++) {
     struct event *e = &g_t.ev[i];
     struct proc *p = &g_t.procs[e->proc];
     if (p->state) { /* the process is gone: its later events cannot run */
       if (p->state == 2) p->skipped_after_kill++; else p->skipped_after_exit++;
       continue;
-    }
-    if (pace) {
-      uint64_t due = t0 + (e->time - g_t.ev[0].time);
-      struct timespec ts = { (time_t)(due / 1000000000ULL), (long)(due % 1000000000ULL) };
-      while (now_ns() < due && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {}
     }
     command(p, i);
     if (p->state == 2) killed_line[e->proc] = e->line;
@@ -234,7 +254,16 @@ int main(int argc, char **argv) {
   setting(&b, "thp", "/sys/kernel/mm/transparent_hugepage/enabled", 0);
   setting(&b, "lru_gen", "/sys/kernel/mm/lru_gen/enabled", 0);
   setting(&b, "min_free_kbytes", "/proc/sys/vm/min_free_kbytes", 0);
+  setting(&b, "watermark_scale_factor", "/proc/sys/vm/watermark_scale_factor", 0);
+  setting(&b, "swappiness", "/proc/sys/vm/swappiness", 0);
+  setting(&b, "demotion_enabled", "/sys/kernel/mm/numa/demotion_enabled", 0);
+  setting(&b, "numa_scan_delay_ms", "/sys/kernel/debug/sched/numa_balancing/scan_delay_ms", 0);
+  setting(&b, "numa_scan_period_min_ms", "/sys/kernel/debug/sched/numa_balancing/scan_period_min_ms", 0);
+  setting(&b, "numa_scan_period_max_ms", "/sys/kernel/debug/sched/numa_balancing/scan_period_max_ms", 0);
+  setting(&b, "numa_scan_size_mb", "/sys/kernel/debug/sched/numa_balancing/scan_size_mb", 0);
   jb_printf(&b, "},\n\"page_table_pages_delta\":%lld,\n", vmstat_delta("nr_page_table_pages"));
+  zoneinfo_json(&b);
+  jb_printf(&b, ",\n");
   vmstat_json(&b);
   jb_printf(&b, ",\n");
   numastat_json(&b);

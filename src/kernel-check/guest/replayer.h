@@ -40,6 +40,7 @@ struct slot {
   uint64_t calls[OP_COUNT], unmapped[OP_COUNT], relocated;
   uint32_t errors[OP_COUNT][MAX_ERRNO];
   uint64_t migrate_status[STATUS_BIAS + 64];
+  uint64_t pace_t0; /* nonzero: pace by the time column; the worker spins until each event is due */
   uint32_t report_len;
   char baseline[1024]; /* status_kB JSON object right before the replay: the replayer's own pages */
   char report[]; /* JSON object members written by the worker (status, mappings, numa_maps) */
@@ -89,6 +90,8 @@ long long vmstat_delta(const char *name);
 void numastat_read(int which);
 void numastat_json(struct jbuf *b);
 void memcg_json(struct jbuf *b, const char *path);
+void zoneinfo_read(void);
+void zoneinfo_json(struct jbuf *b);
 void read_small(const char *path, char *buf, size_t cap);
 
 /* syscalls without libnuma */

@@ -102,6 +102,15 @@ static void numa_maps_json(struct jbuf *b) {
 void report_baseline(struct slot *sl) {
   struct jbuf b = { .p = sl->baseline, .cap = sizeof sl->baseline, .fixed = 1 };
   status_json(&b, NULL);
+  /* Private: pages only this process maps, i.e. what its exit or OOM kill frees. RssAnon also
+   * counts the few anon pages still shared with the coordinator since fork (read-only RELRO data
+   * the pretouch cannot write), which stay when the worker dies. */
+  char buf[4096];
+  long long priv = 0, v;
+  read_small("/proc/self/smaps_rollup", buf, sizeof buf);
+  for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+    if (sscanf(line, "Private_Clean: %lld", &v) == 1 || sscanf(line, "Private_Dirty: %lld", &v) == 1) priv += v;
+  if (b.len && b.p[b.len - 1] == '}') { b.len--; jb_printf(&b, ",\"Private\":%lld}", priv); }
   if (b.overflow) snprintf(sl->baseline, sizeof sl->baseline, "{}");
 }
 

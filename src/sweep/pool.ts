@@ -1,0 +1,107 @@
+// Executors for sweep groups: a pool of node:worker_threads (the CLI's), or in-process one after
+// another (unit tests under vitest, which run the .ts sources: Node 20 cannot load .ts in a
+// worker, so the thread pool needs the built dist/sweep/worker.js beside this module).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { CdmError, ExitCode } from '../errors.js';
+import { executeGroup, failAll, type GroupResult, type GroupTask } from './execute.js';
+
+export interface ExecHandlers {
+  /** A group was handed to worker `worker` (a thread id; 0 in-process). */
+  onStart?(task: GroupTask, worker: number): void;
+  onResult(result: GroupResult, worker: number): void;
+  /** Trace events replayed since the last call (progress display). */
+  onEvents?(n: number): void;
+}
+
+export type Executor = (tasks: readonly GroupTask[], handlers: ExecHandlers) => Promise<void>;
+
+/** Runs the groups in this thread, in order. */
+export const inlineExecutor: Executor = async (tasks, h) => {
+  for (const task of tasks) {
+    h.onStart?.(task, 0);
+    h.onResult(await executeGroup(task, h.onEvents), 0);
+  }
+};
+
+/** The built worker module, resolved next to this file so it works from dist/. */
+export function workerFile(): URL {
+  return new URL('./worker.js', import.meta.url);
+}
+
+/** A pool of `jobs` worker threads pulling groups from a shared queue in group order. */
+export function threadExecutor(jobs: number, progress: boolean): Executor {
+  return (tasks, h) =>
+    new Promise<void>((resolve, reject) => {
+      const url = workerFile();
+      if (!existsSync(fileURLToPath(url))) {
+        reject(new CdmError(`sweep: worker code ${fileURLToPath(url)} is missing: run \`npm run build\``, ExitCode.internal));
+        return;
+      }
+      const queue = [...tasks];
+      const workers = new Set<Worker>();
+      let failed = false;
+      const fatal = (e: unknown) => {
+        failed = true;
+        queue.length = 0;
+        for (const w of workers) void w.terminate();
+        reject(e);
+      };
+      const spawn = () => {
+        const worker = new Worker(url, { workerData: { progress } });
+        const id = worker.threadId;
+        let current: GroupTask | undefined;
+        let since = Date.now();
+        workers.add(worker);
+        const next = () => {
+          current = queue.shift();
+          if (!current) return void worker.terminate();
+          since = Date.now();
+          h.onStart?.(current, id);
+          worker.postMessage(current);
+        };
+        // A crashed worker (uncaught error, out of memory) fails its group's runs, not the sweep.
+        const lose = (why: string) => {
+          if (!current) return;
+          const task = current;
+          current = undefined;
+          h.onResult({ group: task.group, runs: failAll(task, { code: ExitCode.internal, message: `internal error: sweep worker died: ${why}` }), warnings: [], startMs: since, endMs: Date.now() }, id);
+        };
+        worker.on('message', (m: { type: 'events'; n: number } | { type: 'done'; result: GroupResult }) => {
+          if (failed) return;
+          try {
+            if (m.type === 'events') return h.onEvents?.(m.n);
+            current = undefined;
+            h.onResult(m.result, id);
+            next();
+          } catch (e) {
+            fatal(e);
+          }
+        });
+        worker.on('error', (e) => {
+          if (failed) return;
+          try {
+            lose(e.message.split('\n')[0]);
+          } catch (err) {
+            fatal(err);
+          }
+        });
+        worker.on('exit', (code) => {
+          workers.delete(worker);
+          if (failed) return;
+          try {
+            lose(`exit code ${code}`);
+          } catch (err) {
+            return fatal(err);
+          }
+          if (queue.length > 0 && workers.size < jobs) spawn();
+          else if (workers.size === 0) resolve();
+        });
+        next();
+      };
+      if (queue.length === 0) return resolve();
+      const n = Math.max(1, Math.min(jobs, queue.length));
+      for (let i = 0; i < n; i++) spawn();
+    });
+}

@@ -1,0 +1,111 @@
+// `cdm-replay sweep` as a library call: load the spec, expand it, take this shard's groups, skip
+// the runs OUT/runs/ already holds (--resume), execute the rest on an executor, write every run as
+// it finishes, then sweep.json and sweep.csv in run order.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import { TOOL_VERSION } from '../version.js';
+import type { GroupResult, GroupTask } from './execute.js';
+import { describeParams, expand, pointSets, shardGroups, type RunKey, type Shard } from './grid.js';
+import { prepareRunsDir, readRunFile, sweepDoc, writeOutputs, writeRunFile, type SweepDoc, type SweepRun } from './output.js';
+import type { Executor } from './pool.js';
+import { SweepProgress } from './progress.js';
+import { loadSpec, type LoadedSpec } from './spec.js';
+
+export interface SweepOptions {
+  specFile: string;
+  outDir: string;
+  executor: Executor;
+  shard?: Shard;
+  resume?: boolean;
+  /** Where failures, warnings and the progress bar go (default process.stderr). */
+  stderr?: NodeJS.WriteStream;
+  /** Per-group execution log (CDM_REPLAY_SWEEP_LOG=1 in the CLI): which runs ran on which thread, when. */
+  log?: (line: string) => void;
+}
+
+export interface SweepSummary {
+  doc: SweepDoc;
+  /** Runs in this shard; of them executed now, taken from OUT/runs/ (--resume), and failed. */
+  runs: number;
+  executed: number;
+  resumed: number;
+  failed: number;
+}
+
+/** What a sweep's run files belong to: resuming into another sweep's OUT is refused. */
+export function fingerprint(loaded: LoadedSpec): string {
+  const config = loaded.configPath === undefined ? null : createHash('sha256').update(readFileSync(loaded.configPath)).digest('hex');
+  return createHash('sha256').update(JSON.stringify({ tool: TOOL_VERSION, spec: loaded.spec, config })).digest('hex');
+}
+
+export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
+  const stderr = o.stderr ?? process.stderr;
+  const loaded = loadSpec(o.specFile);
+  const { spec } = loaded;
+  const { runs, groups } = expand(spec.traces, spec.grid ?? {}, loaded.backends);
+  const mine = shardGroups(groups, o.shard);
+  const id = fingerprint(loaded);
+  if (!prepareRunsDir(o.outDir, id, o.resume === true)) {
+    throw new UsageError(`sweep: ${o.outDir}/runs holds runs of a different sweep (spec, its config or the tool version changed): use another --out, or drop --resume to start over`);
+  }
+
+  const results = new Map<number, SweepRun>();
+  const tasks: GroupTask[] = [];
+  for (const g of mine) {
+    const pending: RunKey[] = [];
+    for (const i of g.runs) {
+      const done = o.resume ? readRunFile(o.outDir, id, i) : undefined;
+      if (done) results.set(i, done);
+      else pending.push(runs[i]);
+    }
+    if (pending.length === 0) continue;
+    tasks.push({
+      group: g.index,
+      tracePath: loaded.tracePaths[g.trace],
+      traceLabel: spec.traces[g.trace],
+      configPath: loaded.configPath,
+      configLabel: spec.config,
+      preset: spec.preset,
+      sets: pointSets(g.params),
+      runs: pending.map((r) => ({ index: r.index, backend: r.backend })),
+    });
+  }
+  const resumed = results.size;
+  const selected = mine.flatMap((g) => g.runs);
+  const progress = new SweepProgress(stderr, selected.length);
+  progress.addRuns(resumed);
+  const warnings = new Set<string>();
+  let failed = 0;
+
+  const onResult = (r: GroupResult, worker: number) => {
+    const key = runs[r.runs[0].index];
+    for (const outcome of r.runs) {
+      const k = runs[outcome.index];
+      const run: SweepRun = { trace: k.trace, params: k.params, backend: k.backend, ...(outcome.report ? { report: outcome.report } : { error: outcome.error }) };
+      writeRunFile(o.outDir, id, outcome.index, run);
+      results.set(outcome.index, run);
+    }
+    const bad = r.runs.filter((x) => x.error);
+    failed += bad.length;
+    if (bad.length) {
+      const which = bad.map((x) => runs[x.index].backend).join(', ');
+      progress.message(`cdm-replay: sweep: failed: trace ${key.trace}; ${describeParams(key.params)}; backend${bad.length > 1 ? 's' : ''} ${which}: ${bad[0].error?.message}`);
+    }
+    for (const w of r.warnings) warnings.add(w);
+    o.log?.(`sweep-log: group ${r.group} runs ${r.runs.map((x) => x.index).join(',')} thread ${worker} start ${r.startMs} end ${r.endMs}`);
+    progress.addRuns(r.runs.length);
+  };
+  try {
+    await o.executor(tasks, { onResult, onEvents: (n) => progress.addEvents(n) });
+  } finally {
+    progress.finish();
+  }
+  for (const w of warnings) stderr.write(`cdm-replay: warning: ${w}\n`);
+
+  const missing = selected.find((i) => !results.has(i));
+  if (missing !== undefined) throw new Error(`sweep: run ${missing} produced no result`);
+  const doc = sweepDoc(spec, selected.map((i) => results.get(i) as SweepRun));
+  writeOutputs(o.outDir, doc, loaded.gridKeys);
+  return { doc, runs: selected.length, executed: selected.length - resumed, resumed, failed };
+}

@@ -1,0 +1,25 @@
+// Worker-thread entry (built to dist/sweep/worker.js): executes the groups the pool posts, one at
+// a time, and posts back each group's result and, when the parent shows progress, event counts.
+import { parentPort, workerData } from 'node:worker_threads';
+import { executeGroup, type GroupTask } from './execute.js';
+
+const port = parentPort;
+if (!port) throw new Error('sweep worker: not started as a worker thread');
+const progress = (workerData as { progress?: boolean } | undefined)?.progress === true;
+
+port.on('message', (task: GroupTask) => {
+  let pending = 0;
+  let last = Date.now();
+  const onEvents = (delta: number) => {
+    pending += delta;
+    const now = Date.now();
+    if (now - last < 100) return;
+    port.postMessage({ type: 'events', n: pending });
+    pending = 0;
+    last = now;
+  };
+  void executeGroup(task, progress ? onEvents : undefined).then((result) => {
+    if (pending) port.postMessage({ type: 'events', n: pending });
+    port.postMessage({ type: 'done', result });
+  });
+});
