@@ -4,7 +4,7 @@
 // The device node stays in N_MEMORY; one of three isolation mechanisms keeps implicit allocations
 // off it, and VM_CDM (V1/V2) marks the VMAs that use it.
 import * as z from 'zod';
-import { ConfigError } from '../errors.js';
+import { parseKnobs } from './knobs.js';
 import { Gfp } from '../sim/alloc.js';
 import { STOCK_KERNEL } from '../sim/design.js';
 import { firstNode, hasNode, MemPolicy, Mode, NO_MASK } from '../sim/mempolicy.js';
@@ -53,16 +53,9 @@ export const cdm: BackendDef = {
     'mm/vmscan.c shrink_zones(), mm/memcontrol.c mem_cgroup_select_victim_node() (4.x): reclaim reaching C (§5.5)',
   ],
   create(variant, knobs, machine) {
-    if (variant !== null && !VARIANTS.some((v) => v.name === variant)) {
-      throw new ConfigError(`backend cdm has no variant "${variant}" (known: ${VARIANTS.map((v) => v.name).join(', ')})`);
-    }
-    const r = Knobs.safeParse(knobs ?? {});
-    if (!r.success) {
-      const i = r.error.issues[0];
-      throw new ConfigError(`config error: backends.cdm.${i.path.join('.')}: ${i.message}`);
-    }
+    const parsed = parseKnobs('cdm', Knobs, VARIANTS, variant, knobs);
     // A variant label (cdm:zonelist) chooses the isolation over the knob.
-    const k = { ...r.data, isolation: (variant ?? r.data.isolation) as Isolation };
+    const k = { ...parsed, isolation: (variant ?? parsed.isolation) as Isolation };
     const nodes = machine.nodes;
     // N_COHERENT_DEVICE (arch_check_node_cdm()): every device node of the machine (V2 00/12).
     const cdmMask = nodes.reduce((mask, n) => (n.kind === 'device' ? mask | (1 << n.id) : mask), 0) >>> 0;

@@ -5,6 +5,7 @@
 // mechanisms are src/sim/zone-device.ts and src/sim/migrate-vma.ts.
 import * as z from 'zod';
 import { ConfigError } from '../errors.js';
+import { parseKnobs } from './knobs.js';
 import { STOCK_KERNEL, ZoneDeviceRules } from '../sim/design.js';
 import type { MachineSpec } from '../sim/spec.js';
 import type { BackendDef } from './types.js';
@@ -72,15 +73,8 @@ export const hmm: BackendDef = {
     'mm/rmap.c __folio_mod_stat(): node stats on the struct page\'s node, the memremap_pages() nid (§2.9)',
   ],
   create(variant, knobs, machine) {
-    if (variant !== null && !VARIANTS.some((v) => v.name === variant)) {
-      throw new ConfigError(`backend hmm has no variant "${variant}" (known: ${VARIANTS.map((v) => v.name).join(', ')})`);
-    }
-    const r = Knobs.safeParse(knobs ?? {});
-    if (!r.success) {
-      const i = r.error.issues[0];
-      throw new ConfigError(`config error: backends.hmm.${i.path.join('.')}: ${i.message}`);
-    }
-    const k = { ...r.data, variant: (variant ?? r.data.variant) as Variant };
+    const parsed = parseKnobs('hmm', Knobs, VARIANTS, variant, knobs);
+    const k = { ...parsed, variant: (variant ?? parsed.variant) as Variant };
     const host = k.hostNode;
     if (host !== 'nearest' && !machine.nodes.some((n) => n.id === host && n.kind === 'cpu')) {
       throw new ConfigError(`config error: backends.hmm.hostNode: ${host} is not a CPU node of this machine`);

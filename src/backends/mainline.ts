@@ -2,7 +2,7 @@
 // §8 "mainline NUMA node"): in every zonelist by distance, a normal fallback target, a valid
 // move_pages target, visible everywhere. It is the stock kernel's answer to every decision point.
 import * as z from 'zod';
-import { ConfigError } from '../errors.js';
+import { parseKnobs } from './knobs.js';
 import { STOCK_KERNEL } from '../sim/design.js';
 import type { BackendDef } from './types.js';
 
@@ -35,13 +35,7 @@ export const mainline: BackendDef = {
     'KERNEL-CHECK.md Q2: fallback onto the memory-only node, move_pages counters, NUMA balancing',
   ],
   create(variant, knobs) {
-    if (variant) throw new ConfigError(`backend mainline has no variants (got "${variant}")`);
-    const r = Knobs.safeParse(knobs ?? {});
-    if (!r.success) {
-      const i = r.error.issues[0];
-      throw new ConfigError(`config error: backends.mainline.${i.path.join('.')}: ${i.message}`);
-    }
-    const k = r.data;
+    const k = parseKnobs('mainline', Knobs, [], variant, knobs);
     return {
       knobs: k,
       design: {

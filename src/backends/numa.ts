@@ -3,7 +3,7 @@
 // memory is a CPU-less NUMA node taken out of N_MEMORY: in no RAM node's zonelist, so only a
 // mempolicy naming it (or a __GFP_THISNODE caller) places pages there.
 import * as z from 'zod';
-import { ConfigError } from '../errors.js';
+import { parseKnobs } from './knobs.js';
 import { STOCK_KERNEL } from '../sim/design.js';
 import { firstNode, Mode } from '../sim/mempolicy.js';
 import type { BackendDef } from './types.js';
@@ -49,16 +49,9 @@ export const numa: BackendDef = {
     'mm/vmscan.c kswapd_init(), mm/memory_hotplug.c online_pages() (§4.1 kswapd knob)',
   ],
   create(variant, knobs, machine) {
-    if (variant !== null && !VARIANTS.some((v) => v.name === variant)) {
-      throw new ConfigError(`backend numa has no variant "${variant}" (known: ${VARIANTS.map((v) => v.name).join(', ')})`);
-    }
-    const r = Knobs.safeParse(knobs ?? {});
-    if (!r.success) {
-      const i = r.error.issues[0];
-      throw new ConfigError(`config error: backends.numa.${i.path.join('.')}: ${i.message}`);
-    }
+    const parsed = parseKnobs('numa', Knobs, VARIANTS, variant, knobs);
     // A variant label (numa:rfc) chooses the policy_zonelist() rule over the knob.
-    const k = { ...r.data, policyZonelist: (variant ?? r.data.policyZonelist) as 'cdmv1' | 'rfc' };
+    const k = { ...parsed, policyZonelist: (variant ?? parsed.policyZonelist) as 'cdmv1' | 'rfc' };
     const nodes = machine.nodes;
     // N_COHERENT_MEMORY: every device node of the machine (RFC 1/4).
     const coherentMask = nodes.reduce((mask, n) => (n.kind === 'device' ? mask | (1 << n.id) : mask), 0) >>> 0;

@@ -44,7 +44,7 @@ export function registerInfoCommands(program: Command, setExit: (code: number) =
     process.stdout.write(out.join('\n'));
     setExit(ExitCode.ok);
   });
-  program.command('schema <which>').description('print a JSON Schema: report or config').action((which: string) => {
+  program.command('schema <which>').description('print a JSON Schema: report, config or sweep').action((which: string) => {
     const schemas: Record<string, () => unknown> = { report: reportJsonSchema, config: configJsonSchema, sweep: sweepJsonSchema };
     const make = schemas[which];
     if (!make) throw new UsageError(`schema: unknown schema "${which}" (known: ${Object.keys(schemas).join(', ')})`);

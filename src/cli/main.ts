@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { CdmError, ExitCode, UsageError } from '../errors.js';
+import { rendererNames } from '../report/registry.js';
 import { TOOL_VERSION } from '../version.js';
 import { registerGen } from './gen.js';
 import { registerCompare } from './compare.js';
@@ -10,8 +11,11 @@ import { addReaderOptions, registerFormats } from './formats.js';
 import { registerInfoCommands } from './info.js';
 import { registerKernelCheck } from './kernel-check.js';
 import { runReplay } from './replay.js';
+import { registerSweepCommands } from './sweep.js';
 
 export async function main(argv: string[]): Promise<number> {
+  // `cdm-replay ... | head` closes the pipe early: that is the reader's choice, not a crash.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
   const program = new Command();
   program
     .name('cdm-replay')
@@ -28,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-p, --preset <name>', 'machine preset (see `cdm-replay presets`)')
     .option('-c, --config <file>', 'scenario config (YAML or JSON), on top of its preset')
     .option('-s, --set <key=value>', 'override a config key by dotted path (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('-f, --format <fmt>', 'table | json', 'table')
+    .option('-f, --format <fmt>', `report format: ${rendererNames().join(' | ')}`, 'table')
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .option('--input-format <fmt>', 'trace format (default: sniffed)')
     .option('--ignore-columns', 'ignore unknown trace columns instead of failing')
@@ -45,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   registerInfoCommands(program, (code) => { exitCode = code; });
   registerConvert(program, (code) => { exitCode = code; });
   registerFormats(program, (code) => { exitCode = code; });
-  (await import('./sweep.js')).registerSweepCommands(program, (code) => { exitCode = code; });
+  registerSweepCommands(program, (code) => { exitCode = code; });
   registerCompare(program, (code) => { exitCode = code; });
   registerGen(program, (code) => { exitCode = code; });
   registerKernelCheck(program, (code) => { exitCode = code; });
