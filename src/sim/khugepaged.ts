@@ -11,6 +11,8 @@ import { NO_MASK } from './mempolicy.js';
 import { Mm, Rss, VmaKind, VmFlag } from './mm.js';
 import { PageKind, PF, Placed } from './pages.js';
 import { ZoneType } from './spec.js';
+import { isDevicePage, moveToRam } from './zone-device.js';
+import { Trig } from './events.js';
 import { EV, NS } from './vmstat.js';
 
 export class Khugepaged {
@@ -87,6 +89,12 @@ export class Khugepaged {
         if (++none > k.maxPtesNone) { m.counters.ev[EV.thp_scan_exceed_none_pte]++; return 'none'; }
         continue;
       }
+      // A device-private page is a swap entry to the CPU's page table (non-present): it counts
+      // against max_ptes_swap and a collapse faults it back (swapin -> migrate_to_ram()).
+      if (m.devicePrivate && isDevicePage(m, e)) {
+        if (++unmapped > k.maxPtesSwap) { m.counters.ev[EV.thp_scan_exceed_swap_pte]++; return 'swap'; }
+        continue;
+      }
       if (p.kind[e] !== PageKind.ANON || !m.design.numaScanPage(p.node[e], p.zone[e]) ||
           m.topo.zoneType[p.zone[e]] === ZoneType.DEVICE || p.pincount[e] > 0 || p.folio[e] >= 0) return 'page';
       if (p.mapcount[e] > 1) {
@@ -103,7 +111,8 @@ export class Khugepaged {
     const zone = this.allocTarget(m, target, load, is612, mm.pid);
     if (zone < 0) { m.counters.ev[EV.thp_collapse_alloc_failed]++; return 'alloc-failed'; }
     // The new folio is charged; the old pages' charges go with them, so the net is the holes.
-    if (!charge(m, mm, none + unmapped, PageKind.ANON, mm.cpuNode, ChargeMode.NO_OOM)) {
+    const swapped = unmapped - this.devicePages(m, mm, r);
+    if (!charge(m, mm, none + swapped, PageKind.ANON, mm.cpuNode, ChargeMode.NO_OOM)) {
       m.topo.free[zone] += n;
       m.counters.ev[EV.pgfree] += n;
       return 'charge';
@@ -114,6 +123,15 @@ export class Khugepaged {
     this.install(m, mm, r, zone, locked, named ? Placed.REQUESTED : Placed.KHUGEPAGED);
     this.collapses++;
     return 'collapsed';
+  }
+
+  private devicePages(m: Machine, mm: Mm, r: number): number {
+    let n = 0;
+    for (let i = 0; i < m.hpageNr; i++) {
+      const e = m.ptes.get(mm.pid, r * m.hpageNr + i);
+      if (e >= 0 && isDevicePage(m, e)) n++;
+    }
+    return n;
   }
 
   /** 6.12: the lowest node id with the most pages; 4.x: ties rotate after the last target. */
@@ -151,7 +169,12 @@ export class Khugepaged {
     for (let i = 0; i < n; i++) {
       const vpn = r * n + i;
       let e = m.ptes.get(mm.pid, vpn);
-      if (e >= 0) {
+      if (e >= 0 && isDevicePage(m, e)) {
+        m.topo.free[zone]++; // device-private: faulted back into the new folio
+        moveToRam(m, e, zone, Trig.khugepaged);
+        m.topo.free[zone]--;
+        m.lruDel(e);
+      } else if (e >= 0) {
         m.topo.free[zone]++; // the page moves into the new folio: movePage() frees its old frame
         const placed = p.node[e] === to ? p.placed[e] : newPlaced;
         m.movePage(e, zone, placed);

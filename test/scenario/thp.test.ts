@@ -127,3 +127,30 @@ describe('mainline: khugepaged (KERNEL-MODEL §2.11, §8 row 16)', () => {
     expect(backend(r).vmstat.thp_collapse_alloc).toBe(0);
   });
 });
+
+describe('hmm: khugepaged over device pages (KERNEL-MODEL §8 row 16)', () => {
+  const rows: (string | number)[][] = [
+    ['mmap', hex(BASE), 2 * MiB, '', '', 'anon', '', 0],
+    ['madvise', hex(BASE), 2 * MiB, '', '', '', 'nohugepage', 0],
+    ['write', hex(BASE), 2 * MiB, '', '', '', '', 1000],
+    ['migrate', hex(BASE), 40 * 4096, '', '1', '', '', 2000, 'dev0'],
+    ['madvise', hex(BASE), 2 * MiB, '', '', '', 'hugepage', 3000],
+    ['read', hex(BASE + MiB), 4096, '', '', '', '', 11e9],
+  ];
+  const csv = trace(`${H},time,agent`, rows.map((r) => (r.length === 8 ? [...r, 'cpu0'] : r)));
+
+  it('device-private entries count as swap entries and the collapse faults them back', async () => {
+    const b = backend(await run(csv, { backend: 'hmm:private', sets: ['kernel.numaBalancing=0'] }), 'hmm:private');
+    expect(b.vmstat.thp_collapse_alloc).toBe(1);
+    expect(b.migrations.by_trigger.khugepaged).toBe(40);
+    expect(b.accounting.resident_device_pages).toBe(0);
+  });
+
+  it('public and coherent device pages abort the scan', async () => {
+    for (const label of ['hmm', 'hmm:coherent-6x']) {
+      const b = backend(await run(csv, { backend: label, sets: ['kernel.numaBalancing=0'] }), label);
+      expect(b.vmstat.thp_collapse_alloc, label).toBe(0);
+      expect(b.accounting.resident_device_pages, label).toBe(40);
+    }
+  });
+});
