@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { CdmError, ExitCode, UsageError } from '../errors.js';
 import { rendererNames } from '../report/registry.js';
 import { TOOL_VERSION } from '../version.js';
+import { registerExplain } from './explain.js';
 import { registerGen } from './gen.js';
 import { registerCompare } from './compare.js';
 import { registerConvert } from './convert.js';
@@ -52,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSweepCommands(program, (code) => { exitCode = code; });
   registerCompare(program, (code) => { exitCode = code; });
   registerGen(program, (code) => { exitCode = code; });
+  registerExplain(program, (code) => { exitCode = code; });
   registerKernelCheck(program, (code) => { exitCode = code; });
   try {
     await program.parseAsync(argv);

@@ -94,10 +94,11 @@ export class Run {
       const write = op !== Op.read;
       const window = Math.floor(time / m.windowNs);
       const touched = this.touched;
+      const weight = b.weight[i]; // a sampled record stands for this many accesses (perf mem)
       for (let p = vpn; p < end; p++) {
         if (mm.killed) break;
         if (touched && touched.get(pid, p) < 0) touched.set(pid, p, 1);
-        access(m, mm, ops.vmaFor(m, mm, p), p, write, agent, tid, window);
+        access(m, mm, ops.vmaFor(m, mm, p), p, write, agent, tid, window, weight);
       }
       return;
     }

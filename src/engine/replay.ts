@@ -10,6 +10,7 @@ import { openTrace } from '../trace/registry.js';
 import { Op, type ReadOptions } from '../trace/events.js';
 import { Run } from './apply.js';
 import { estimateCost } from './cost.js';
+import { explainSection, startWatch, type WatchRange } from './explain.js';
 import { machineSpec } from './machine-spec.js';
 import { TOOL_VERSION } from '../version.js';
 import { UsageError } from '../errors.js';
@@ -28,6 +29,8 @@ export interface ReplayOptions {
   strict?: boolean;
   /** Told of each warning raised during the replay (the CLI prints it on stderr at once). */
   onWarning?: (warning: string) => void;
+  /** `explain`: watch these pages and add an `explain` section to each backend. */
+  watch?: WatchRange;
   /** Called every so many events with the count so far (progress display). */
   onProgress?: (events: number) => void;
 }
@@ -44,6 +47,7 @@ export async function replay(o: ReplayOptions): Promise<Report> {
     const spec = machineSpec(config, choice.def.kernelModel);
     const { design, knobs: effective, machine: own } = choice.def.create(choice.variant, knobs, spec);
     const machine = new Machine(own ?? spec, design, { windowNs: config.metrics.windowNs });
+    if (o.watch) startWatch(machine, o.watch);
     // DESIGN §3: an op the design cannot express is counted, warned about once per op, then
     // handled as the design's kernel would; --strict stops at the first.
     machine.onUnsupported = (op, why) => {
@@ -68,7 +72,7 @@ export async function replay(o: ReplayOptions): Promise<Report> {
       index++;
       lastTime = t;
       const op = b.op[i];
-      if (op === Op.read || op === Op.write || op === Op.fault) accesses++;
+      if (op === Op.read || op === Op.write || op === Op.fault) accesses += b.weight[i];
       at = b;
       atIndex = i;
       for (let r = 0; r < runs.length; r++) runs[r].run.apply(b, i, t);
@@ -106,6 +110,7 @@ export async function replay(o: ReplayOptions): Promise<Report> {
         ...s,
         unsupported: Object.fromEntries([...machine.unsupported.entries()].sort()),
         cost: estimateCost(config, { remoteByPair: metrics.remoteByPair(), movedByPair: metrics.movedByPair }),
+        ...(o.watch ? { explain: explainSection(machine) } : {}),
       };
     }),
     warnings,

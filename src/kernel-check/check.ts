@@ -2,6 +2,7 @@
 // simulator and through Debian's 6.12 under qemu, then the comparison of every shared observable.
 import { parseBackendList } from '../backends/registry.js';
 import type { Config } from '../config/index.js';
+import { UsageError } from '../errors.js';
 import { replay } from '../engine/replay.js';
 import type { BackendReport, Report } from '../report/schema.js';
 import { TOOL_VERSION } from '../version.js';
@@ -49,10 +50,18 @@ export interface KernelCheckResult {
   observation: KernelObservation;
 }
 
+/** The guest gets the trace unpacked: a .gz counts at its real size against node 0. */
+function traceBytes(path: string): number {
+  try {
+    return readTraceBytes(path).length;
+  } catch (e) {
+    throw new UsageError(`kernel-check: cannot read the trace ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 export async function runKernelCheck(o: KernelCheckOptions): Promise<KernelCheckResult> {
   const warnings = [...(o.warnings ?? [])];
-  // the guest gets the trace unpacked: a .gz counts at its real size against node 0
-  const setup = guestSetup(o.config, readTraceBytes(o.tracePath).length);
+  const setup = guestSetup(o.config, traceBytes(o.tracePath));
   warnings.push(...setup.warnings);
   // The simulator first: it validates the trace (exit 3 with a location) before any boot.
   const [choice] = parseBackendList(BACKEND);

@@ -46,14 +46,6 @@ const EXTRA_VMSTAT: readonly string[] = [
 const NOT_TIMING = new Set(['numa_interleave', 'nr_anon_pages', 'nr_page_table_pages', 'oom_kill', 'nr_mlock',
   'unevictable_pgs_mlocked', 'unevictable_pgs_munlocked', 'thp_fault_alloc', 'thp_fault_fallback', 'nr_anon_transparent_hugepages']);
 
-/**
- * pgalloc_* and pgfree count base pages (1 << order per call), numa_hit one per allocation: a
- * single stray kernel allocation of order 3 in the window (a slab page of a kmalloc cache) moves
- * them by 8 where numa_hit moves by 1. Seen once in three boots of the same trace.
- */
-export const STRAY_ORDER3_PAGES = 8;
-const PAGE_WEIGHTED = new Set(['pgalloc', 'pgfree']);
-
 const one = (cond: boolean): number => (cond ? 1 : 0);
 /** vmstat totals under a spill A -> B (zone_statistics(): hit/miss by preferred node, local/other by CPU). */
 const VMSTAT_SPILL: Record<string, SpillEffect> = {
@@ -113,7 +105,6 @@ export function vmstatObservables(obs: KernelObservation, b: BackendReport): Obs
     sim: simVmstat(b, name),
     timing: !NOT_TIMING.has(name),
     count: name === 'oom_kill' || name.startsWith('thp_'),
-    ...(PAGE_WEIGHTED.has(name) ? { slack: STRAY_ORDER3_PAGES } : {}),
     spill: VMSTAT_SPILL[name],
     adjust: adjust[name],
   }));

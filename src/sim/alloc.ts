@@ -86,11 +86,14 @@ export function allocZone(m: Machine, r: AllocRequest, onBehalfOf: number, nr = 
   if (zones.length === 0) return -1;
   // preferred_zoneref: the first zone of the zonelist that fits the request (numa_hit / miss).
   const preferredNode = m.topo.zoneNode[zones[0]];
+  m.allocPreferred = preferredNode;
+  m.allocPath = 0;
   let z = fromFreelist(m, zones, r, Mark.LOW, nr);
   if (z >= 0) return take(m, z, preferredNode, r.cpuNode, nr);
 
   // Slow path: wake every kswapd of the zonelist, retry at the min mark, then reclaim.
   if (r.gfp & Gfp.KSWAPD_RECLAIM) wakeKswapd(m, zones, r.highestZone);
+  m.allocPath = 1;
   z = fromFreelist(m, zones, r, Mark.MIN, nr);
   if (z >= 0) return take(m, z, preferredNode, r.cpuNode, nr);
   if (!(r.gfp & Gfp.DIRECT_RECLAIM)) return -1;
@@ -99,6 +102,8 @@ export function allocZone(m: Machine, r: AllocRequest, onBehalfOf: number, nr = 
     let noProgress = 0;
     for (;;) {
       const reclaimed = directReclaim(m, zones, r.highestZone);
+      m.allocPath = oomRounds > 0 ? 3 : 2;
+      m.allocPreferred = preferredNode;
       z = fromFreelist(m, zones, r, Mark.MIN, nr);
       if (z >= 0) return take(m, z, preferredNode, r.cpuNode, nr);
       if (reclaimed === 0) noProgress++;

@@ -31,6 +31,8 @@ export class MigrationLog {
   /** Whether the move was counted in pgmigrate_* (migrate_pages) or not (migrate_vma). */
   readonly counted = new Uint8Array(MigrationLog.CAPACITY);
   onFlush: ((log: MigrationLog) => void) | null = null;
+  /** `explain` only: sees each record as it is made. */
+  tap: ((space: number, index: number, from: number, to: number, trigger: number, outcome: number, counted: boolean) => void) | null = null;
 
   record(space: number, index: number, from: number, to: number, time: number, trigger: number, outcome: number, counted: boolean): void {
     const i = this.count;
@@ -42,6 +44,7 @@ export class MigrationLog {
     this.trigger[i] = trigger;
     this.outcome[i] = outcome;
     this.counted[i] = counted ? 1 : 0;
+    if (this.tap !== null) this.tap(space, index, from, to, trigger, outcome, counted);
     if (++this.count === MigrationLog.CAPACITY) this.flush();
   }
 

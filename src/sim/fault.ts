@@ -142,6 +142,11 @@ function chargeAndInstall(
 
 function mapPage(m: Machine, mm: Mm, s: number, vpn: number): void {
   const p = m.pages;
+  // A page-cache or shmem page is watched through the address it is mapped at (explain).
+  if (m.watch !== null && p.kind[s] !== PageKind.ANON && m.watch.watches(mm.pid, vpn) && !m.watch.slots.has(s)) {
+    m.watch.slots.add(s);
+    m.watch.log(m, 'map', s, { node: m.topo.ids[p.node[s]], note: p.kind[s] === PageKind.FILE ? 'page cache page mapped' : 'shmem page mapped' });
+  }
   m.ptes.set(mm.pid, vpn, s);
   if (p.kind[s] !== PageKind.ANON && p.mapcount[s] === 0) m.counters.addNode(NS.nr_mapped, p.node[s], 1);
   p.mapcount[s]++;
@@ -269,16 +274,17 @@ function thpFault(m: Machine, mm: Mm, vma: Vma, vpn: number, write: boolean, cpu
 }
 
 /** Marks an access on a resident page: young, dirty, per-node counts, remote accounting. */
-export function touch(m: Machine, s: number, agentPos: number, agentSlot: number, write: boolean, window: number): void {
+export function touch(m: Machine, s: number, agentPos: number, agentSlot: number, write: boolean, window: number, weight = 1): void {
   const p = m.pages;
+  if (m.watch !== null && m.watch.slots.has(s)) m.watch.touched(agentName(m, agentSlot), m.now);
   p.flags[s] |= write ? PF.YOUNG | PF.DIRTY : PF.YOUNG;
   const head = p.folio[s];
   if (head >= 0) p.flags[head] |= PF.YOUNG; // one PMD accessed bit for the whole THP
   const node = p.node[s];
   const n = p.nodeCount;
-  m.agentAccesses[agentSlot]++;
-  if (node !== agentPos) m.agentRemote[agentSlot]++;
-  m.accessMatrix[agentPos * n + node]++;
+  m.agentAccesses[agentSlot] += weight;
+  if (node !== agentPos) m.agentRemote[agentSlot] += weight;
+  m.accessMatrix[agentPos * n + node] += weight;
   const base = s * n;
   const shift = window - p.accWindow[s];
   if (shift !== 0) {
@@ -286,12 +292,21 @@ export function touch(m: Machine, s: number, agentPos: number, agentSlot: number
     for (let i = 0; i < n; i++) p.acc[base + i] *= f;
     p.accWindow[s] = window;
   }
-  p.acc[base + agentPos]++;
+  p.acc[base + agentPos] += weight;
 }
 
+const agentName = (m: Machine, slot: number): string => {
+  const cpus = m.topo.cpuNodeOf.length;
+  return slot < cpus ? `cpu${slot}` : `dev${slot - cpus}`;
+};
+
 /** One access by `agent` to (mm, vpn). */
+/**
+ * One access by `agent` to (mm, vpn); `weight` > 1 stands for that many accesses at this moment
+ * (a sampled perf mem record): faults and hint faults happen once, the access counts weight times.
+ */
 export function access(
-  m: Machine, mm: Mm, vma: Vma, vpn: number, write: boolean, agent: number, tid: number, window: number,
+  m: Machine, mm: Mm, vma: Vma, vpn: number, write: boolean, agent: number, tid: number, window: number, weight = 1,
 ): void {
   const agentPos = m.agentNode(agent);
   const agentSlot = m.agentSlot(agent);
@@ -309,17 +324,17 @@ export function access(
       m.faultsCpu++;
       numaHintFault(m, mm, vma, s, agentPos, taskPolicy(mm, tid));
     }
-    touch(m, s, agentPos, agentSlot, write, window);
+    touch(m, s, agentPos, agentSlot, write, window, weight);
     return;
   }
   if (s === PTE_ZERO && !write) {
-    m.agentAccesses[agentSlot]++; // the shared zero page: no node of its own to be remote from
+    m.agentAccesses[agentSlot] += weight; // the shared zero page: no node of its own to be remote from
     return;
   }
   if (s === PTE_NONE && m.thpRegions.size) {
     const r = regionOf(m, vpn);
     if (m.thpRegions.get(mm.pid, r, -1) === PTE_ZERO) {
-      if (!write) { m.agentAccesses[agentSlot]++; return; } // PMD-mapped huge zero page
+      if (!write) { m.agentAccesses[agentSlot] += weight; return; } // PMD-mapped huge zero page
       breakHugeZero(m, mm, r); // 6.12 do_huge_pmd_wp_page(): split, then COW one page
     }
   }
@@ -328,7 +343,7 @@ export function access(
     const got = deviceFirstTouch(m, mm, vma, vpn, agentPos, m.nearestCpuNode(agentPos));
     if (got >= 0) {
       m.faultsDevice++;
-      touch(m, got, agentPos, agentSlot, write, window);
+      touch(m, got, agentPos, agentSlot, write, window, weight);
       return;
     }
     if (mm.killed) return;
@@ -344,8 +359,8 @@ export function access(
   if (isCpu) m.faultsCpu++;
   else m.faultsDevice++;
   s = fault(m, mm, vma, vpn, write, cpuNode, tid, devicePlaced);
-  if (s >= 0) touch(m, s, agentPos, agentSlot, write, window);
-  else if (s === PTE_ZERO) m.agentAccesses[agentSlot]++;
+  if (s >= 0) touch(m, s, agentPos, agentSlot, write, window, weight);
+  else if (s === PTE_ZERO) m.agentAccesses[agentSlot] += weight;
 }
 
 export { DEFAULT_POLICY };

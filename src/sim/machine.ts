@@ -12,6 +12,7 @@ import { Topology } from './topology.js';
 import { Counters, EV, NS } from './vmstat.js';
 import { MigrationLog } from './events.js';
 import { Khugepaged } from './khugepaged.js';
+import type { PageWatch } from './watch.js';
 
 /** Page-table entry values besides a page slot. */
 export const PTE_ZERO = -2;
@@ -43,6 +44,13 @@ export class Machine {
   readonly fileMappers: Set<Mm>[] = [];
   readonly migrations = new MigrationLog();
   readonly khugepaged = new Khugepaged();
+  /** Set by `explain` only: the pages whose life is logged. */
+  watch: PageWatch | null = null;
+  /** How the last allocation was satisfied (ALLOC_PATHS index) and the node the policy preferred. */
+  allocPath = 0;
+  allocPreferred = -1;
+  /** Why the page being freed goes (read by the watcher). */
+  freeReason = 'freed';
   now = 0;
   swapUsed = 0;
   /** Time of the next timer (NUMA scan) due; the hot path only compares against it. */
@@ -169,8 +177,22 @@ export class Machine {
     p.window(s, Math.floor(this.now / this.windowNs));
     if (kind !== PageKind.FILE) p.flags[s] |= PF.SWAPBACKED;
     this.addNodeStat(s, pos, 1);
+    if (this.watch !== null && this.watch.watches(space, index)) this.watchInstall(s);
     if (head === -1) this.lruAdd(s, locked ? Lru.UNEVICTABLE : this.newPageLru(kind));
     return s;
+  }
+
+  private watchInstall(s: number): void {
+    const w = this.watch!;
+    const p = this.pages;
+    w.slots.add(s);
+    w.log(this, 'alloc', s, {
+      node: this.topo.ids[p.node[s]], zone: ['DMA', 'DMA32', 'NORMAL', 'MOVABLE', 'DEVICE'][this.topo.zoneType[p.zone[s]]],
+      why: ['requested by policy/locality', 'zonelist fallback', 'interleave', 'migration', 'NUMA balancing', 'demotion', 'khugepaged', 'long-term pin', 'device first touch'][p.placed[s]],
+      preferredNode: this.allocPreferred >= 0 ? this.topo.ids[this.allocPreferred] : -1,
+      path: ['fast path, above the low watermark', 'slow path, after waking kswapd (min watermark)', 'slow path, after direct reclaim', 'slow path, after an OOM kill'][this.allocPath],
+      zonelist: this.topo.fallbackNodes[this.allocPreferred >= 0 ? this.allocPreferred : p.node[s]].map((n) => this.topo.ids[n]).join(' > '),
+    });
   }
 
   /** The LRU list a newly faulted page joins (for THP heads installed after their tails). */
@@ -226,6 +248,7 @@ export class Machine {
   /** Frees a page: off its LRU, uncharged, back to its zone (pgfree). */
   freePage(s: number): void {
     const p = this.pages;
+    if (this.watch !== null && this.watch.slots.delete(s)) this.watch.log(this, 'free', s, { reason: this.freeReason, node: this.topo.ids[p.node[s]] });
     if (p.folio[s] === s) {
       // Freeing a THP head frees the folio's accounting; its tails are freed one by one.
       this.counters.addNode(NS.nr_anon_transparent_hugepages, p.node[s], -1);

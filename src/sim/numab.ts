@@ -122,6 +122,7 @@ function taskNumaWork(m: Machine, mm: Mm): void {
       }
       p.flags[s] |= PF.PROTNONE;
       m.counters.ev[EV.numa_pte_updates]++;
+      if (m.watch !== null && m.watch.slots.has(s)) m.watch.log(m, 'numa-scan', s, { node: m.topo.ids[p.node[s]], note: 'PTE made PROT_NONE by task_numa_work()' });
       if (stamp) { p.lastPid[s] = Math.floor(m.now / 1e6); p.lastNode[s] = ACCESS_TIME; }
     }
     mm.numaScanOffset = vpn;
@@ -151,6 +152,9 @@ export function numaHintFault(m: Machine, mm: Mm, vma: Vma, slot: number, cpuNod
   const cur = p.node[s];
   if (cur === cpuNode) c[EV.numa_hint_faults_local]++;
   const target = mpolMisplaced(m, mm, vma, s, cpuNode, tidPolicy);
+  if (m.watch !== null && m.watch.slots.has(slot)) {
+    m.watch.log(m, 'hint-fault', slot, { node: m.topo.ids[cur], cpuNode: m.topo.ids[cpuNode], misplacedTarget: target >= 0 ? m.topo.ids[target] : 'none (mpol_misplaced: stays)' });
+  }
   const balanced = target >= 0 && migrateBalanced(m, target, nr);
   // Tiering mode wakes the target's kswapd so promotion finds room next time (demoting there).
   if (target >= 0 && !balanced && m.spec.kernel.numaBalancing & 2) wakeKswapd(m, m.topo.nodeZones[target], ZoneType.MOVABLE);

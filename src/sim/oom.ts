@@ -47,6 +47,7 @@ export function outOfMemory(m: Machine, nodemask: number, memcg: number): number
 /** Tears down a process: the OOM reaper's or exit's work (exit_mmap()). */
 export function killProcess(m: Machine, mm: Mm, exiting = false): void {
   if (!exiting) mm.killed = true;
+  m.freeReason = exiting ? 'process exit' : 'OOM kill of its process';
   releaseRange(m, mm, -Infinity, Infinity);
   mm.vmas = [];
   // free_pgtables(): every page-table page goes back.

@@ -66,6 +66,7 @@ export function coverRange(mm: Mm, start: number, end: number): void {
 }
 
 export function munmap(m: Machine, mm: Mm, start: number, end: number): void {
+  m.freeReason = 'munmap';
   splitPartial(m, mm, start, end);
   releaseRange(m, mm, start, end);
   mm.remove(start, end);

@@ -170,6 +170,7 @@ function reclaimPage(m: Machine, s: number, st: ScanStats): void {
       return;
     }
   }
+  if (m.watch !== null) m.freeReason = p.flags[s] & PF.SWAPBACKED ? `reclaimed by ${st.kswapd ? 'kswapd' : 'direct reclaim'}: swapped out` : `reclaimed by ${st.kswapd ? 'kswapd' : 'direct reclaim'}: page cache dropped`;
   if (p.flags[s] & PF.SWAPBACKED) {
     m.swapUsed++;
     c[EV.pswpout]++;
