@@ -12,7 +12,7 @@ import { PageKind, PF, Placed } from './pages.js';
 import { memcgReclaim } from './reclaim.js';
 import { rssSlot } from './rmap.js';
 import { ZoneType } from './spec.js';
-import { allocThp, breakHugeZero, installThp, mapHugeZero, regionOf, thpEligible } from './thp.js';
+import { allocThp, breakHugeZero, folioSlots, installThp, mapHugeZero, regionOf, thpEligible } from './thp.js';
 import { EV, NS } from './vmstat.js';
 import { MAX_RECLAIM_RETRIES } from './alloc.js';
 import { deviceFirstTouch } from './migrate-vma.js';
@@ -36,7 +36,6 @@ export const ChargeMode = { NORMAL: 0, NO_OOM: 1, NO_RECLAIM: 2 } as const;
 
 export function charge(m: Machine, mm: Mm, n: number, kind: number, cpuNode: number, mode: number = ChargeMode.NORMAL): boolean {
   const list = m.memcgs.list;
-  let raisedMax = false;
   let retries = MAX_RECLAIM_RETRIES;
   for (let guard = 0; guard < 1000; guard++) {
     let over = -1;
@@ -55,7 +54,8 @@ export function charge(m: Machine, mm: Mm, n: number, kind: number, cpuNode: num
     }
     // A charge that may not reclaim (THP without __GFP_DIRECT_RECLAIM) fails at once, no event.
     if (mode === ChargeMode.NO_RECLAIM) return false;
-    if (!raisedMax) { list[over].events.max++; raisedMax = true; }
+    // memcg_memory_event(MEMCG_MAX) on every pass of the retry loop (try_charge_memcg()).
+    list[over].events.max++;
     const reclaimed = memcgReclaim(m, over, n, cpuNode);
     if (list[over].maxPages - list[over].usage >= n) continue;
     if (reclaimed > 0) continue;
@@ -277,6 +277,14 @@ function thpFault(m: Machine, mm: Mm, vma: Vma, vpn: number, write: boolean, cpu
 export function touch(m: Machine, s: number, agentPos: number, agentSlot: number, write: boolean, window: number, weight = 1): void {
   const p = m.pages;
   if (m.watch !== null && m.watch.slots.has(s)) m.watch.touched(agentName(m, agentSlot), m.now);
+  if (write && p.flags[s] & PF.WRPROTECT) {
+    // do_wp_page() on an exclusive anon page: reuse it, make the PTE writable (one minor fault).
+    m.counters.ev[EV.pgfault]++;
+    if (agentSlot < m.topo.cpuNodeOf.length) m.faultsCpu++;
+    const head = p.folio[s];
+    if (head >= 0) for (const x of folioSlots(m, head)) { if (x >= 0) p.flags[x] &= ~PF.WRPROTECT; }
+    else p.flags[s] &= ~PF.WRPROTECT;
+  }
   p.flags[s] |= write ? PF.YOUNG | PF.DIRTY : PF.YOUNG;
   const head = p.folio[s];
   if (head >= 0) p.flags[head] |= PF.YOUNG; // one PMD accessed bit for the whole THP

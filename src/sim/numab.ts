@@ -165,8 +165,10 @@ export function numaHintFault(m: Machine, mm: Mm, vma: Vma, slot: number, cpuNod
     if (out === 0) {
       c[EV.numa_pages_migrated] += nr;
       if (m.spec.kernel.numaBalancing & 2 && !m.isTopTier(cur) && m.isTopTier(target)) m.counters.addNode(NS.pgpromote_success, target, nr);
-      // Measured on Debian 6.12: two pgfault per hint-faulted, migrated page (KERNEL-CHECK Q2).
-      if (m.spec.kernel.model === '6.12') c[EV.pgfault]++;
+      // The hint PTE carried no write bit, so remove_migration_pte() maps the new page read-only:
+      // the task's next write takes a do_wp_page() fault (kernel-check numa-balancing-write:
+      // 3077 pgfault vs 2054 for the read-only loop; KERNEL-CHECK Q2's +16388 came from writes).
+      for (const x of huge ? folioSlots(m, s) : [s]) if (x >= 0) p.flags[x] |= PF.WRPROTECT;
     }
   }
   // task_numa_fault(): locality statistics feed the scan period and the preferred node.

@@ -8,7 +8,7 @@ import { PTE_SWAP, PTE_ZERO } from './machine.js';
 import { hasNode, MemPolicy, Mode, NO_MASK } from './mempolicy.js';
 import { failPage, migratePage, MigrateMode, movePages } from './migrate.js';
 import { Mm, Vma, VmaKind, VmFlag } from './mm.js';
-import { killProcess, releaseRange } from './oom.js';
+import { killProcess, releasePageTable, releaseRange } from './oom.js';
 import { Lru, PageKind, PF, Placed } from './pages.js';
 import { ZoneType } from './spec.js';
 import { splitPartial } from './thp.js';
@@ -70,6 +70,30 @@ export function munmap(m: Machine, mm: Mm, start: number, end: number): void {
   splitPartial(m, mm, start, end);
   releaseRange(m, mm, start, end);
   mm.remove(start, end);
+  freePgtables(m, mm, start, end);
+}
+
+/**
+ * free_pgtables() after an unmap: a page-table page whose whole span no VMA covers any more goes
+ * back (kernel-check munmap-free: 3 PTE tables freed by munmap). PTE tables span a PMD region,
+ * PMD tables 512 of those, PUD tables 512 PMD tables.
+ */
+function freePgtables(m: Machine, mm: Mm, start: number, end: number): void {
+  const spans = [m.hpageNr, m.hpageNr * 512, m.hpageNr * 512 * 512];
+  for (let level = 0; level < 3; level++) {
+    const span = spans[level];
+    const candidates: number[] = [];
+    if ((end - start) / span > 4096) {
+      // A huge range: look only at the tables the process has.
+      m.pgtables.forEach((space, key) => { if (space === mm.pid && key % 4 === level && (key - level) / 4 * span < end && ((key - level) / 4 + 1) * span > start) candidates.push((key - level) / 4); });
+    } else {
+      for (let t = Math.floor(start / span); t * span < end; t++) candidates.push(t);
+    }
+    for (const t of candidates) {
+      if (mm.range(t * span, (t + 1) * span, false).length) continue;
+      releasePageTable(m, mm, t * 4 + level);
+    }
+  }
 }
 
 /** Builds a policy as mpol_new() + mpol_set_nodemask() would; null policy = default; undefined = EINVAL. */

@@ -19,6 +19,8 @@ export const PF = {
   PROTNONE: 16,
   /** Swap-backed (anon or shmem). */
   SWAPBACKED: 32,
+  /** Mapped read-only after a NUMA migration: the next write takes a write-protect fault. */
+  WRPROTECT: 64,
 } as const;
 
 /** What put the page where it is: the trigger of its allocation or latest migration. */

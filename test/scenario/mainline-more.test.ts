@@ -178,3 +178,45 @@ describe('mainline: memory tiering (KERNEL-MODEL §8 row 17, §2.8 mode 2)', () 
     expect(b.accounting.resident_device_pages).toBe(256);
   });
 });
+
+describe('mainline: fidelity fixes found by kernel-check (docs/fidelity.md)', () => {
+  const loop = (op: string): (string | number)[][] => {
+    const rows: (string | number)[][] = [
+      ['mmap', hex(BASE), MiB, 'cpu0', '', '', 'anon', '', '', 1, 0],
+      ['madvise', hex(BASE), MiB, 'cpu0', '', '', '', 'nohugepage', '', 1, 0],
+      ['mbind', hex(BASE), MiB, 'cpu0', 'bind', '1', '', '', '', 1, 0],
+      ['write', hex(BASE), MiB, 'cpu0', '', '', '', '', '', 1, 0],
+      ['mbind', hex(BASE), MiB, 'cpu0', 'default', '', '', '', '', 1, 0],
+    ];
+    for (let t = 1; t <= 30; t++) rows.push([op, hex(BASE), MiB, 'cpu0', '', '', '', '', '', 1, t * 100_000_000]);
+    return rows;
+  };
+
+  it('a NUMA-migrated page is mapped read-only: reads take no extra fault, the first write one', async () => {
+    const reads = backend(await run(trace(`${H},time`, loop('read'))));
+    const writes = backend(await run(trace(`${H},time`, loop('write'))));
+    expect(reads.vmstat.numa_pages_migrated).toBe(256);
+    expect(reads.vmstat.pgfault).toBe(256 + 256); // first touch + hint faults
+    expect(writes.vmstat.pgfault).toBe(256 + 256 + 256); // + one do_wp_page() each
+  });
+
+  it('munmap frees page-table pages no VMA covers any more (free_pgtables())', async () => {
+    const b = backend(await run(trace(H, [
+      ['mmap', hex(BASE), 6 * MiB, 'cpu0', '', '', 'anon', '', '', 1],
+      ['madvise', hex(BASE), 6 * MiB, 'cpu0', '', '', '', 'nohugepage', '', 1],
+      ['write', hex(BASE), 6 * MiB, 'cpu0', '', '', '', '', '', 1],
+      ['munmap', hex(BASE), 4 * MiB, 'cpu0', '', '', '', '', '', 1],
+    ])));
+    expect(b.vmstat.nr_page_table_pages).toBe(1 + 1 + 1); // one PTE table left, PMD, PUD
+  });
+
+  it('memory.events max counts every pass of the charge retry loop', async () => {
+    const b = backend(await run(trace(H, [
+      ['madvise', hex(BASE), 9 * MiB, 'cpu0', '', '', '', 'nohugepage', '', 1],
+      ['write', hex(BASE), 8 * MiB, 'cpu0', '', '', '', '', '', 1],
+    ]).replace(/,1\n/g, ',1\n'), { sets: ['memcgs=[{path: /, max: 4MiB}]'] }));
+    const root = b.accounting.memcg.find((g) => g.path === '/')!;
+    expect(root.oom_events).toBe(1);
+    expect(root.max_events).toBeGreaterThan(16); // the kernel showed 35-53 (kernel-check memcg-oom)
+  });
+});
