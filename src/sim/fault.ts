@@ -269,6 +269,7 @@ function thpFault(m: Machine, mm: Mm, vma: Vma, vpn: number, write: boolean, cpu
   const named = pol && pol.mode !== Mode.LOCAL ? pol.nodes : 0;
   const placed = named ? (hasNode(named, node) ? (pol!.mode === Mode.INTERLEAVE ? Placed.INTERLEAVE : Placed.REQUESTED) : Placed.FALLBACK)
     : m.topo.zoneNode[zone] === cpuNode ? Placed.REQUESTED : Placed.FALLBACK;
+  m.design.onVmaAlloc?.(vma, pol, node); // alloc_pages_vma() for the huge page too (mark_vma_cdm())
   const head = installThp(m, mm, vma, r, zone, placed);
   return m.ptes.get(mm.pid, vpn, head);
 }

@@ -136,7 +136,8 @@ function demotePages(m: Machine, list: number[], target: number, vec: number, lr
  * tier, when demotion is enabled; -1 otherwise.
  */
 export function nextDemotionNode(m: Machine, pos: number): number {
-  if (!m.spec.kernel.demotion) return -1;
+  // Demotion and memory tiers arrived in 5.15/6.1: the 2017 designs have none (KERNEL-MODEL §8 row 17).
+  if (!m.spec.kernel.demotion || m.spec.kernel.model === '4.11') return -1;
   const tier = (p: number) => Math.floor(m.spec.nodes[p].adistance / 128); // MEMTIER_CHUNK_BITS = 7
   let nextTier = Infinity;
   for (let n = 0; n < m.topo.nodeCount; n++) if (m.topo.inNMemory[n] && tier(n) > tier(pos)) nextTier = Math.min(nextTier, tier(n));

@@ -220,3 +220,17 @@ describe('mainline: fidelity fixes found by kernel-check (docs/fidelity.md)', ()
     expect(root.max_events).toBeGreaterThan(16); // the kernel showed 35-53 (kernel-check memcg-oom)
   });
 });
+
+describe('row 17 for the 2017 designs', () => {
+  it('demotion is n/a: no memory tiers in 2017, so numa, cdm and hmm never demote', async () => {
+    const r = await run(trace(H, [
+      ['set_mempolicy', '', '', 'cpu0', 'bind', '0', '', '', '', 1],
+      ['write', hex(BASE), 72 * MiB, 'cpu0', '', '', '', '', '', 1],
+    ]), { backend: 'mainline,numa,cdm,hmm', sets: ['nodes.1.tier=2880', 'kernel.demotion=true'] });
+    expect(backend(r).vmstat.pgdemote_kswapd).toBeGreaterThan(0);
+    for (const label of ['numa', 'cdm', 'hmm']) {
+      expect(backend(r, label).placement.unrequested_by_trigger.demotion, label).toBe(0);
+      expect(backend(r, label).vmstat.pgdemote_kswapd ?? 0, label).toBe(0);
+    }
+  });
+});
