@@ -3,7 +3,7 @@
 // results: a `cdm-replay/sweep@1` file becomes one entry per run, labelled by trace, grid point and
 // backend (see readComparable), and compare.ts needs no change.
 import { UsageError } from '../errors.js';
-import { parseReport, REPORT_SCHEMA_ID, type BackendReport, type Report } from './schema.js';
+import { BackendReportSchema, parseReport, type BackendReport, type Report } from './schema.js';
 
 export interface ComparableEntry {
   /** Pairs entries across the two sides: the backend label (a report), or trace|params|backend (a sweep run). */
@@ -57,10 +57,41 @@ export function readComparable(input: unknown, file: string): ComparableInput {
     }
   }
   const schema = (data as { schema?: unknown } | null)?.schema;
-  // Sweep results (DESIGN §5a) plug in here: validate sweep.json, then map each run that has a
-  // report to { label: `${run.trace} ${params} ${run.backend}`, section: run.report,
-  // traceSha256: null (runs name trace paths, not digests), config: the grid point's params },
-  // with `trace: null` on the input; runs with an error are left out and listed as notes.
-  if (schema === 'cdm-replay/sweep@1') throw new UsageError(`${file}: comparing sweep results is not supported yet (only ${REPORT_SCHEMA_ID})`);
+  if (schema === 'cdm-replay/sweep@1') return comparableFromSweep(data as SweepFile, file);
   return comparableFromReport(parseReport(data, file), file);
+}
+
+interface SweepFile {
+  schema: string;
+  tool?: { name?: string; version?: string } | string;
+  runs?: { trace?: unknown; params?: unknown; backend?: unknown; report?: unknown; error?: unknown }[];
+}
+
+const sortedJson = (v: unknown): string =>
+  JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
+
+/**
+ * A sweep@1 (DESIGN §5a): one entry per finished run, labelled `trace params backend` so the same
+ * run of two sweeps pairs up; the grid point is the entry's configuration. Failed runs are left out.
+ */
+export function comparableFromSweep(sweep: SweepFile, file: string): ComparableInput {
+  if (!Array.isArray(sweep.runs)) throw new UsageError(`${file}: runs: expected a list (cdm-replay/sweep@1)`);
+  const entries: ComparableEntry[] = [];
+  sweep.runs.forEach((run, i) => {
+    if (run.error !== undefined || run.report === undefined) return;
+    const parsed = BackendReportSchema.safeParse(run.report);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new UsageError(`${file}: runs.${i}.report.${issue.path.join('.')}: ${issue.message}`);
+    }
+    const params = (run.params ?? {}) as Record<string, unknown>;
+    entries.push({
+      label: `${String(run.trace)} ${sortedJson(params)} ${String(run.backend)}`,
+      section: parsed.data,
+      traceSha256: null, // runs name trace paths; the label carries them
+      config: params,
+    });
+  });
+  const tool = typeof sweep.tool === 'string' ? sweep.tool : `${sweep.tool?.name ?? 'cdm-replay'} ${sweep.tool?.version ?? '?'}`;
+  return { file, schema: sweep.schema, tool, trace: null, entries };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode, UsageError } from '../../src/errors.js';
 import { readComparable } from '../../src/report/compare-input.js';
 import {
+  compareInputs,
   compareReports, diffConfig, NotComparableError, parseMaxRegression, parsePct, regressions,
   type CompareOptions, type Comparison, type MetricDelta,
 } from '../../src/report/compare.js';
@@ -215,8 +216,24 @@ describe('compare: not comparable (exit 2)', () => {
     const broken = sampleReport();
     broken.backends[0].accounting.resident_pages += 1;
     expect(thrown(() => readComparable(JSON.stringify(broken), 'b.json')).message).toMatch(/^b\.json: backends\.0\.accounting\.resident_pages: /);
-    expect(thrown(() => readComparable('{"schema":"cdm-replay/sweep@1"}', 's.json')).message).toMatch(/sweep results is not supported yet/);
+    expect(thrown(() => readComparable('{"schema":"cdm-replay/sweep@1"}', 's.json')).message).toMatch(/runs: expected a list/);
     for (const e of [notJson, config]) expect(e.message).not.toContain('\n');
+  });
+
+  it('reads sweep results run by run: same run of two sweeps pairs up, a worse run regresses', () => {
+    const sweep = (remote: number) => JSON.stringify({
+      schema: 'cdm-replay/sweep@1', tool: { name: 'cdm-replay', version: '0.1.0' },
+      runs: [
+        { trace: 't.csv', params: { 'kernel.swappiness': 10 }, backend: 'numa', report: withRemote(remote).backends[1] },
+        { trace: 't.csv', params: { 'kernel.swappiness': 60 }, backend: 'numa', report: sampleReport().backends[1] },
+        { trace: 't.csv', params: { 'kernel.swappiness': 90 }, backend: 'numa', error: { code: 3, message: 'bad' } },
+      ],
+    });
+    const base = readComparable(sweep(4000), 'a/sweep.json');
+    expect(base.entries.map((e) => e.label)).toEqual(['t.csv {"kernel.swappiness":10} numa', 't.csv {"kernel.swappiness":60} numa']);
+    expect(regressions(compareInputs(base, readComparable(sweep(4000), 'b/sweep.json')))).toEqual([]);
+    const worse = regressions(compareInputs(base, readComparable(sweep(4400), 'b/sweep.json')));
+    expect(worse.map((r) => r.label)).toContain('t.csv {"kernel.swappiness":10} numa');
   });
 
   it('reads a report as (label, backend section) entries sharing its trace and config', () => {
