@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/cdm-replay.js');
 const TRACES = join(ROOT, 'traces');
-const shipped = readdirSync(TRACES).filter((f) => /\.csv(\.gz)?$/.test(f)).sort();
+const shipped = readdirSync(TRACES).filter((f) => /\.(csv|txt)(\.gz)?$/.test(f)).sort();
 
 function node(args: string[], input?: string) {
   const r = spawnSync(process.execPath, args, { cwd: ROOT, input, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -35,6 +35,16 @@ describe('shipped traces', () => {
   it('includes the synthetic and the lackey-recorded trace', () => {
     expect(shipped).toContain('pressure-device.csv.gz');
     expect(shipped).toContain('gzip-lackey.csv.gz');
+    expect(shipped).toContain('sort-perf-faults.txt.gz');
+  });
+
+  it('reads the perf recording with the perf-script reader, one fault per sample', () => {
+    const r = node([BIN, join(TRACES, 'sort-perf-faults.txt.gz'), '--backend', 'mainline', '--set', 'kernel.thp=never', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report.trace.format).toMatch(/^perf-script\/page-faults/);
+    expect(report.trace.events).toBe(6992);
+    expect(report.backends[0].vmstat.pgfault).toBe(report.trace.pages_touched);
   });
 
   it.each(shipped)('%s replays on every backend with accesses counted', (trace) => {
