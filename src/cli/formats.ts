@@ -11,6 +11,7 @@ export interface ReaderCliOptions {
   keepInstr?: boolean;
   pinColumns?: string;
   zoneinfo?: string;
+  deviceMap?: string;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -21,7 +22,8 @@ export function addReaderOptions(cmd: Command): Command {
     .option('--agent <rule>', 'who plays which agent: tid:N=dev0, pid:N=dev1, comm:NAME=gpu0, cpu:N=cpu1, cpu:*=cpu0 (repeatable; perf, ftrace, lackey, pin input)', collect, [] as string[])
     .option('--keep-instr', 'lackey input: replay instruction fetches (I lines) as reads instead of skipping them')
     .option('--pin-columns <list>', 'pinatrace input: column layout, e.g. ip,op,addr (default: sniffed) or addr,size,ip,op=write')
-    .option('--zoneinfo <file>', 'ftrace input: a /proc/zoneinfo of the recording machine, to count mm_page_alloc per node');
+    .option('--zoneinfo <file>', 'ftrace input: a /proc/zoneinfo of the recording machine, to count mm_page_alloc per node')
+    .option('--device-map <map>', 'nsys/KFD input: which agent and node a recorded GPU id becomes, e.g. 0=dev0@1,1=dev1@2,host=0');
 }
 
 /** The ReadOptions the reader options ask for (rules are checked here: a bad --agent is exit 2). */
@@ -31,6 +33,7 @@ export function readOptionsOf(o: ReaderCliOptions): ReadOptions {
   if (o.keepInstr) r.keepInstr = true;
   if (o.pinColumns !== undefined) r.pinColumns = o.pinColumns;
   if (o.zoneinfo !== undefined) r.zoneinfo = o.zoneinfo;
+  if (o.deviceMap !== undefined) r.deviceMap = o.deviceMap;
   return r;
 }
 

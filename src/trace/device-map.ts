@@ -5,11 +5,8 @@
 import { UsageError } from '../errors.js';
 import { encodeDev, MAX_NODES, type ReadOptions } from './events.js';
 
-/** Read options of the GPU-trace readers (nsys-sqlite, kfd-smi). */
-export interface DeviceReadOptions extends ReadOptions {
-  /** e.g. "0=dev0@1,1=dev1@2,host=0"; NODE defaults to N + 1, host to 0. */
-  deviceMap?: string;
-}
+/** Read options of the GPU-trace readers (nsys-sqlite, kfd-smi); deviceMap e.g. "0=dev0@1,host=0". */
+export type DeviceReadOptions = ReadOptions;
 
 interface Target {
   dev: number;

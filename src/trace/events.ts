@@ -153,10 +153,12 @@ export interface ReadOptions {
   pinColumns?: string;
   /** ftrace: a /proc/zoneinfo file mapping pfns to nodes for mm_page_alloc (`--zoneinfo`). */
   zoneinfo?: string;
+  /** GPU traces (nsys, KFD): device id -> agent and node, "KEY=devN[@NODE],...,host=NODE" (`--device-map`). */
+  deviceMap?: string;
 }
 
 /** The format-specific ReadOptions; a reader lists the ones it honours in TraceReader.options. */
-export type FormatOption = 'agentMap' | 'keepInstr' | 'pinColumns' | 'zoneinfo';
+export type FormatOption = 'agentMap' | 'keepInstr' | 'pinColumns' | 'zoneinfo' | 'deviceMap';
 
 /** A trace reader: one module per format, registered in src/trace/registry.ts. */
 export interface TraceReader {

@@ -190,7 +190,7 @@ export const nsysSqliteReader: TraceReader = {
   name: NSYS_SQLITE,
   description: 'Nsight Systems SQLite export (nsys export --type sqlite): UM GPU/CPU page faults and UM memcpy migrations',
   producedBy: 'nsys profile --trace=cuda --cuda-um-cpu-page-faults=true --cuda-um-gpu-page-faults=true -o run PROGRAM; nsys export --type sqlite run.nsys-rep',
-  options: ['agentMap'],
+  options: ['agentMap', 'deviceMap'],
   sniff: sniffNsysSqlite,
   read: (chunks, info, options) => readNsys(chunks, info, options as DeviceReadOptions),
 };

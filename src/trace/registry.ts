@@ -40,6 +40,7 @@ export const FORMAT_OPTION_FLAGS: Readonly<Record<FormatOption, string>> = {
   keepInstr: '--keep-instr',
   pinColumns: '--pin-columns',
   zoneinfo: '--zoneinfo',
+  deviceMap: '--device-map',
 };
 
 /** A format-specific option the reader does not honour is a usage error, not silently ignored. */

@@ -68,3 +68,18 @@ describe('kfd-smi reader', () => {
     expect(r.backends[0].migrations.by_trigger.driver ?? 0).toBeGreaterThan(0);
   });
 });
+
+describe('--device-map on the command line', () => {
+  it('is accepted for KFD input and refused for trace@1 input (exit 2)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const bin = join(import.meta.dirname, '../../bin/cdm-replay.js');
+    const fixture = join(import.meta.dirname, '../fixtures/formats/kfd/smi-events.txt');
+    const ok = spawnSync(process.execPath, [bin, fixture, '--backend', 'mainline', '--device-map', 'host=0', '--format', 'json'], { encoding: 'utf8' });
+    expect(ok.status, ok.stderr).toBe(0);
+    const bad = spawnSync(process.execPath, [bin, fixture, '--device-map', 'zz'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    const csv = join(import.meta.dirname, '../../traces/pressure-device.csv.gz');
+    const wrong = spawnSync(process.execPath, [bin, csv, '--device-map', '0=dev0'], { encoding: 'utf8' });
+    expect(wrong.status).toBe(2);
+  });
+});
