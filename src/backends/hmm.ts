@@ -49,6 +49,8 @@ export const hmm: BackendDef = {
     'full of device memory OOMs. Device-private pages fault back to RAM on CPU touch (and on mlock); public and ' +
     'coherent ones are accessed over the link. A long-term pin migrates them to RAM first.',
   kernelModel: '4.11',
+  // MEMORY_DEVICE_COHERENT arrived in 6.0: that variant runs on the 6.12 core rules (KERNEL-MODEL §3).
+  kernelModelFor: (variant, knobs) => ((variant ?? knobs?.variant) === 'coherent-6x' ? '6.12' : '4.11'),
   variants: VARIANTS,
   defaultVariant: 'public-2017',
   knobs: [

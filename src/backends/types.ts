@@ -16,6 +16,8 @@ export interface BackendDef {
   description: string;
   /** Which kernel generation's rules apply where they changed (KERNEL-MODEL §0). */
   kernelModel: KernelModel;
+  /** A variant of another era than the backend's default (hmm coherent-6x is a 6.x design). */
+  kernelModelFor?(variant: string | null, knobs: Record<string, unknown>): KernelModel;
   variants: { name: string; description: string }[];
   defaultVariant: string | null;
   knobs: KnobDoc[];

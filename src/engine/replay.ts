@@ -44,7 +44,8 @@ export async function replay(o: ReplayOptions): Promise<Report> {
   let atIndex = 0;
   const runs = o.backends.map((choice) => {
     const knobs = (config.backends[choice.def.name] ?? {}) as Record<string, unknown>;
-    const spec = machineSpec(config, choice.def.kernelModel);
+    const kernelModel = choice.def.kernelModelFor?.(choice.variant, knobs) ?? choice.def.kernelModel;
+    const spec = machineSpec(config, kernelModel);
     const { design, knobs: effective, machine: own } = choice.def.create(choice.variant, knobs, spec);
     const machine = new Machine(own ?? spec, design, { windowNs: config.metrics.windowNs });
     if (o.watch) startWatch(machine, o.watch);
@@ -106,7 +107,7 @@ export async function replay(o: ReplayOptions): Promise<Report> {
         name: choice.def.name,
         variant: choice.variant,
         description: choice.def.description,
-        config: { variant: choice.variant, kernelModel: choice.def.kernelModel, ...effective },
+        config: { variant: choice.variant, kernelModel: machine.spec.kernel.model, ...effective },
         ...s,
         unsupported: Object.fromEntries([...machine.unsupported.entries()].sort()),
         cost: estimateCost(config, { remoteByPair: metrics.remoteByPair(), movedByPair: metrics.movedByPair }),
