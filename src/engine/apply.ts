@@ -79,7 +79,8 @@ export class Run {
     // Syscalls issued "by a device" run on the nearest CPU node.
     const cpuNode = isCpu ? agentPos : m.nearestCpuNode(agentPos);
     if (isCpu) mm.cpuNode = agentPos;
-    mm.threads.add(b.tid[i] >= 0 ? b.tid[i] : pid);
+    const thread = b.tid[i] >= 0 ? b.tid[i] : pid;
+    if (thread !== mm.lastThread) { mm.threads.add(thread); mm.lastThread = thread; } // a Set op only on a change
     const tid = b.tid[i];
 
     const vpn = b.addrHi[i] * this.hiPages + (b.addrLo[i] >>> this.shift);

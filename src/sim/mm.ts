@@ -55,6 +55,8 @@ export class Mm {
   /** Node position of the CPU that ran this process last (numa_node_id() for its work). */
   cpuNode = 0;
   threads = new Set<number>();
+  /** The thread of the previous event (skips the Set on the common same-thread case). */
+  lastThread = -1;
   // NUMA balancing state (task_struct / mm_struct numa_* fields, KERNEL-MODEL §2.8).
   numaNextScanNs = 0;
   numaScanPeriodMs = 0;
