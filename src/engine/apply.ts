@@ -7,6 +7,7 @@ import type { Machine } from '../sim/machine.js';
 import { Mode, firstNode } from '../sim/mempolicy.js';
 import { Mm, VmaKind } from '../sim/mm.js';
 import { runTimers } from '../sim/timers.js';
+import { Out, Trig } from '../sim/events.js';
 import { PageMap } from '../sim/pagemap.js';
 import * as ops from '../sim/ops.js';
 import { EventBatch, Flag, Op, OP_BY_CODE, Policy } from '../trace/events.js';
@@ -121,7 +122,7 @@ export class Run {
         const to = m.topo.pos[id];
         if (to < 0) {
           // do_pages_move(): a node that is not online fails the call with -ENODEV.
-          for (let p = vpn; p < end; p++) m.migrations.record(pid, p, -1, -1, time, 0, 1, false);
+          for (let p = vpn; p < end; p++) m.migrations.record(pid, p, -1, -1, time, isCpu ? Trig.move_pages : Trig.driver, Out.ENODEV, false);
           return;
         }
         return ops.migrate(m, mm, vpn, end, to, !isCpu, (b.flags[i] & Flag.move_all) !== 0, cpuNode);

@@ -105,7 +105,6 @@ function newPage(
 ): number {
   const pl = allocWithPolicy(m, pol, ilx, cpuNode, ZoneType.MOVABLE, GFP_USER_RECLAIM, mm.pid);
   if (pl.zone < 0) {
-    m.allocFailures++;
     // 4.x mm_fault_error(): VM_FAULT_OOM -> pagefault_out_of_memory() -> an unconstrained
     // out_of_memory(), even when the allocator had no zone to try (later kernels only retry).
     if (m.spec.kernel.model === '4.11' && !mm.killed) outOfMemory(m, NO_MASK, -1);
@@ -127,7 +126,6 @@ function chargeAndInstall(
   if (!charge(m, mm, 1, kind, cpuNode, mode)) {
     m.topo.free[zone]++;
     if (!device) m.counters.ev[EV.pgfree]++;
-    m.allocFailures++;
     return -1;
   }
   const locked = (vma.flags & VmFlag.LOCKED) !== 0 && !device; // mlock skips ZONE_DEVICE (§3.6)

@@ -68,8 +68,6 @@ export class Machine {
   directReclaims = 0;
   oomKills = 0;
   skippedAfterKill = 0;
-  /** Pages the trace could not get (allocation failed without a kill of the faulting task). */
-  allocFailures = 0;
   /** Syscall-level failures by "op:errno", e.g. "mbind:EINVAL". */
   readonly syscallErrors = new Map<string, number>();
   /** Trace ops this design cannot express, by op (report `unsupported`, DESIGN §3). */

@@ -234,3 +234,15 @@ describe('row 17 for the 2017 designs', () => {
     }
   });
 });
+
+describe('migrate to a node the machine does not have', () => {
+  it('fails every page with ENODEV, attributed to move_pages (CPU) or the driver (device)', async () => {
+    const b = backend(await run(trace(H, [
+      ['write', hex(BASE), 4 * 4096, 'cpu0', '', '', '', '', '', 1],
+      ['migrate', hex(BASE), 4 * 4096, 'cpu0', '', '5', '', '', '', 1],
+      ['migrate', hex(BASE), 2 * 4096, 'dev0', '', '5', '', '', '', 1],
+    ])));
+    expect(b.migrations.failed_by_reason.ENODEV).toBe(6);
+    expect(b.migrations.total).toBe(0);
+  });
+});
