@@ -8,7 +8,7 @@ import { Mode, firstNode } from '../sim/mempolicy.js';
 import { Mm, VmaKind } from '../sim/mm.js';
 import { runTimers } from '../sim/timers.js';
 import { Out, Trig } from '../sim/events.js';
-import { PageMap } from '../sim/pagemap.js';
+import { PageTable } from '../sim/pagetable.js';
 import * as ops from '../sim/ops.js';
 import { EventBatch, Flag, Op, OP_BY_CODE, Policy } from '../trace/events.js';
 
@@ -29,7 +29,7 @@ export class Run {
   readonly hiPages: number;
 
   /** Distinct (pid, page) pairs accessed (trace.pages_touched); kept by the first run only. */
-  touched: PageMap | null = null;
+  touched: PageTable | null = null;
 
   constructor(readonly machine: Machine, readonly metrics: MetricsCollector, readonly strings: string[], readonly file: string) {
     this.shift = Math.log2(machine.pageSize);

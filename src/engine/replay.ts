@@ -5,7 +5,7 @@ import type { Config } from '../config/index.js';
 import { MetricsCollector } from '../metrics/collect.js';
 import { parseReport, type Report } from '../report/schema.js';
 import { Machine } from '../sim/machine.js';
-import { PageMap } from '../sim/pagemap.js';
+import { PageTable } from '../sim/pagetable.js';
 import { openTrace } from '../trace/registry.js';
 import { Op, type ReadOptions } from '../trace/events.js';
 import { Run } from './apply.js';
@@ -62,7 +62,7 @@ export async function replay(o: ReplayOptions): Promise<Report> {
     const metrics = new MetricsCollector(machine, config.metrics.pingPongNs);
     return { choice, effective, machine, metrics, run: new Run(machine, metrics, trace.info.strings, trace.info.path) };
   });
-  if (runs.length) runs[0].run.touched = new PageMap(4096);
+  if (runs.length) runs[0].run.touched = new PageTable();
   const eventNs = config.timing.eventNs;
   let index = 0;
   let lastTime = 0;

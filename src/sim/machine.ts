@@ -6,6 +6,7 @@ import { LruLists } from './lru.js';
 import { Memcgs } from './memcg.js';
 import { Mm } from './mm.js';
 import { PageMap } from './pagemap.js';
+import { PageTable } from './pagetable.js';
 import { Lru, PageKind, PageStore, PF, Placed } from './pages.js';
 import { MachineSpec, ZoneType } from './spec.js';
 import { Topology } from './topology.js';
@@ -29,7 +30,7 @@ export class Machine {
   readonly pages: PageStore;
   readonly lru: LruLists;
   /** (pid, vpn) -> page slot, PTE_ZERO or PTE_SWAP. */
-  readonly ptes = new PageMap(4096);
+  readonly ptes = new PageTable();
   /** (-(file + 1), pgoff) -> page slot: the page cache and shmem objects. */
   readonly cache = new PageMap(256);
   /** (pid, table id * 4 + level) -> node position of a page-table page. */
@@ -94,7 +95,8 @@ export class Machine {
   constructor(readonly spec: MachineSpec, readonly design: Design, opts: MachineOptions) {
     this.topo = new Topology(spec, design);
     const n = this.topo.nodeCount;
-    this.pages = new PageStore(n, 4096);
+    // Every resident page is a slot, so the machine's total pages bound the slots in use.
+    this.pages = new PageStore(n, spec.nodes.reduce((sum, nd) => sum + nd.zones.reduce((z, zone) => z + zone.pages, 0), 0) + 1);
     this.hpageNr = Math.max(1, (2 * 2 ** 20) / spec.pageSize);
     this.lru = new LruLists(this.pages, n * 8, this.hpageNr);
     this.counters = new Counters(n);

@@ -46,6 +46,13 @@ export const PLACED_NAMES = [
 
 export const PageKind = { ANON: 1, FILE: 2, SHMEM: 3 } as const;
 
+/**
+ * Slots reserved up front, at most. Typed arrays are zero-filled lazily by the OS (calloc), so an
+ * untouched reservation costs address space, not memory: resident memory follows the pages the
+ * trace uses, and the common case never pays a doubling's copy (old + new arrays at once).
+ */
+const MAX_RESERVE = 1 << 23;
+
 export class PageStore {
   capacity: number;
   /** Slots in use. */
@@ -82,9 +89,10 @@ export class PageStore {
   acc!: Float32Array;
   accWindow!: Uint32Array;
 
-  constructor(readonly nodeCount: number, initialCapacity = 1024) {
+  /** `expectedPages`: the most slots the machine can need (its total pages); grows past it. */
+  constructor(readonly nodeCount: number, expectedPages = 1024) {
     this.capacity = 0;
-    this.resize(Math.max(16, initialCapacity));
+    this.resize(Math.max(16, Math.min(MAX_RESERVE, Math.ceil(expectedPages))));
   }
 
   /** Bytes per slot held by this store. */
