@@ -2,7 +2,7 @@
 import { parseBackendList } from '../backends/registry.js';
 import { loadConfig } from '../config/index.js';
 import { replay } from '../engine/replay.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { decideColour } from '../report/colour.js';
 import { getRenderer } from '../report/registry.js';
 import { readOptionsOf, type ReaderCliOptions } from './formats.js';
@@ -19,11 +19,21 @@ export interface ReplayCliOptions extends ReaderCliOptions {
   inputFormat?: string;
   ignoreColumns?: boolean;
   strict?: boolean;
+  threads: string;
+}
+
+/** `--threads`: auto or a positive integer. */
+export function parseThreads(v: string): number | 'auto' {
+  if (v === 'auto') return v;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads: ${JSON.stringify(v)} is not a thread count (expected auto or an integer >= 1)`);
+  return n;
 }
 
 export async function runReplay(trace: string, o: ReplayCliOptions): Promise<number> {
   const render = getRenderer(o.format); // unknown format: usage error before any work
   const backends = parseBackendList(o.backend);
+  const threads = parseThreads(o.threads);
   const { config, warnings } = loadConfig({ preset: o.preset, configFile: o.config, sets: o.set });
   for (const w of warnings) process.stderr.write(`cdm-replay: warning: ${w}\n`);
   const progress = new Progress(process.stderr);
@@ -37,6 +47,7 @@ export async function runReplay(trace: string, o: ReplayCliOptions): Promise<num
     traceOptions: readOptionsOf(o),
     warnings,
     strict: o.strict,
+    threads,
     onWarning: (w) => {
       progress.done();
       process.stderr.write(`cdm-replay: warning: ${w}\n`);

@@ -27,7 +27,7 @@ export async function runSweepCli(specFile: string, o: SweepCliOptions): Promise
   const shard = o.shard === undefined ? undefined : parseShard(o.shard);
   const progress = process.stderr.isTTY === true;
   const log = process.env.CDM_REPLAY_SWEEP_LOG ? (line: string) => void process.stderr.write(`${line}\n`) : undefined;
-  const s = await runSweep({ specFile, outDir: o.out, executor: threadExecutor(jobs, progress), shard, resume: o.resume, log });
+  const s = await runSweep({ specFile, outDir: o.out, executor: threadExecutor(jobs, progress), jobs, shard, resume: o.resume, log });
   if (s.failed > 0) {
     process.stderr.write(`cdm-replay: sweep: ${s.failed} of ${s.runs} runs failed (their "error" is in ${o.out}/sweep.json; finished runs are kept)\n`);
     return ExitCode.sweepPartial;

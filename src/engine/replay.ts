@@ -1,19 +1,18 @@
 // The replay engine (DESIGN §1): one pass over the trace drives every selected backend, each on
 // its own simulated machine, then the report is assembled and validated against report@1.
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { BackendChoice } from '../backends/registry.js';
 import type { Config } from '../config/index.js';
-import { MetricsCollector } from '../metrics/collect.js';
-import { parseReport, type Report } from '../report/schema.js';
-import { Machine } from '../sim/machine.js';
+import { BackendReportSchema, parseReport, type BackendReport, type Report } from '../report/schema.js';
 import { PageTable } from '../sim/pagetable.js';
-import { openTrace } from '../trace/registry.js';
-import { Op, type ReadOptions } from '../trace/events.js';
-import { Run } from './apply.js';
-import { estimateCost } from './cost.js';
-import { explainSection, startWatch, type WatchRange } from './explain.js';
-import { machineSpec } from './machine-spec.js';
+import { openTrace, type OpenedTrace as Trace } from '../trace/registry.js';
+import type { ReadOptions } from '../trace/events.js';
+import type { WatchRange } from './explain.js';
+import { EventCounter, type EngineOutcome } from './outcome.js';
+import { applyBatch, backendSection, createRun, type BackendRun, type Cursor } from './runs.js';
+import { replayInWorkers } from './threads.js';
 import { TOOL_VERSION } from '../version.js';
-import { UsageError } from '../errors.js';
 
 export interface ReplayOptions {
   tracePath: string;
@@ -33,54 +32,23 @@ export interface ReplayOptions {
   watch?: WatchRange;
   /** Called every so many events with the count so far (progress display). */
   onProgress?: (events: number) => void;
+  /**
+   * Threads the replay may use: 1 replays in this thread; N > 1 reads here and replays the
+   * backends on up to N worker threads; 'auto' (default) uses all cores for large files.
+   */
+  threads?: number | 'auto';
 }
 
 export async function replay(o: ReplayOptions): Promise<Report> {
   const { config } = o;
   const trace = await openTrace(o.tracePath, { ...o.traceOptions, inputFormat: o.inputFormat, ignoreColumns: o.ignoreColumns });
   const warnings = [...(o.warnings ?? [])];
-  // The event being applied, for unsupported-op messages (its line is read only when needed).
-  let at: { line: Float64Array } = { line: new Float64Array(1) };
-  let atIndex = 0;
-  const runs = o.backends.map((choice) => {
-    const knobs = (config.backends[choice.def.name] ?? {}) as Record<string, unknown>;
-    const kernelModel = choice.def.kernelModelFor?.(choice.variant, knobs) ?? choice.def.kernelModel;
-    const spec = machineSpec(config, kernelModel);
-    const { design, knobs: effective, machine: own } = choice.def.create(choice.variant, knobs, spec);
-    const machine = new Machine(own ?? spec, design, { windowNs: config.metrics.windowNs });
-    if (o.watch) startWatch(machine, o.watch);
-    // DESIGN §3: an op the design cannot express is counted, warned about once per op, then
-    // handled as the design's kernel would; --strict stops at the first.
-    machine.onUnsupported = (op, why) => {
-      const where = `${trace.info.path}:${at.line[atIndex]}`;
-      if (o.strict) throw new UsageError(`${where}: ${op} ${why}; backend ${choice.label} cannot express it (--strict)`);
-      if (machine.unsupported.get(op) !== 1) return;
-      const w = `backend ${choice.label}: ${where}: ${op} ${why} (counted in unsupported.${op}; further ones not shown)`;
-      warnings.push(w);
-      o.onWarning?.(w);
-    };
-    const metrics = new MetricsCollector(machine, config.metrics.pingPongNs);
-    return { choice, effective, machine, metrics, run: new Run(machine, metrics, trace.info.strings, trace.info.path) };
-  });
-  if (runs.length) runs[0].run.touched = new PageTable();
-  const eventNs = config.timing.eventNs;
-  let index = 0;
-  let lastTime = 0;
-  let accesses = 0;
-  for await (const b of trace.batches) {
-    for (let i = 0; i < b.count; i++) {
-      const t = b.time[i] === b.time[i] ? b.time[i] : index * eventNs;
-      index++;
-      lastTime = t;
-      const op = b.op[i];
-      if (op === Op.read || op === Op.write || op === Op.fault) accesses += b.weight[i];
-      at = b;
-      atIndex = i;
-      for (let r = 0; r < runs.length; r++) runs[r].run.apply(b, i, t);
-    }
-    o.onProgress?.(index);
-  }
-  const pagesTouched = runs[0]?.run.touched?.size ?? 0;
+  const workers = engineWorkers(o);
+  const outcome = workers > 0
+    ? await replayInWorkers(trace, { config, backends: o.backends, workers, strict: o.strict ?? false, onWarning: o.onWarning, onProgress: o.onProgress })
+    : await replayInThread(trace, o);
+  warnings.push(...outcome.warnings);
+  const { pagesTouched, accesses, lastTime } = outcome;
   const report = {
     schema: 'cdm-replay/report@1',
     tool: { name: 'cdm-replay', version: TOOL_VERSION },
@@ -100,21 +68,106 @@ export async function replay(o: ReplayOptions): Promise<Report> {
       nodes: config.nodes.map((n) => ({ id: n.id, kind: n.kind, capacity_pages: Math.floor(n.capacity / config.pageSize) })),
     },
     config: config as unknown as Record<string, unknown>,
-    backends: runs.map(({ choice, effective, machine, metrics }) => {
-      const s = metrics.finish();
-      return {
-        label: choice.label,
-        name: choice.def.name,
-        variant: choice.variant,
-        description: choice.def.description,
-        config: { variant: choice.variant, kernelModel: machine.spec.kernel.model, ...effective },
-        ...s,
-        unsupported: Object.fromEntries([...machine.unsupported.entries()].sort()),
-        cost: estimateCost(config, { remoteByPair: metrics.remoteByPair(), movedByPair: metrics.movedByPair }),
-        ...(o.watch ? { explain: explainSection(machine) } : {}),
-      };
-    }),
+    backends: outcome.sections,
     warnings,
   };
   return parseReport(report);
+}
+
+/** Worker threads for this replay: none (in this thread) unless it is large enough to gain. */
+function engineWorkers(o: ReplayOptions): number {
+  if (o.watch || o.backends.length === 0) return 0;
+  const threads = o.threads ?? 'auto';
+  if (threads !== 'auto') return threads <= 1 ? 0 : Math.min(o.backends.length, threads);
+  // Starting a worker costs ~0.1 s: worth it from a few hundred thousand events (stdin: unknown).
+  if (o.tracePath === '-') return 0;
+  let size = 0;
+  try { size = statSync(o.tracePath).size; } catch { return 0; }
+  if (size < AUTO_THREADS_MIN_BYTES) return 0;
+  return Math.min(o.backends.length, Math.max(1, availableParallelism()));
+}
+
+/** Input size from which `--threads auto` uses workers (~250k CSV events; gzip: more). */
+const AUTO_THREADS_MIN_BYTES = 8 * 2 ** 20;
+
+/** The in-thread engine: every backend applies each event in turn. */
+async function replayInThread(trace: Trace, o: ReplayOptions): Promise<EngineOutcome> {
+  const { config } = o;
+  const cursor: Cursor = { batch: null, i: 0, event: 0, run: 0 };
+  const warnings: string[] = [];
+  const runs = o.backends.map((choice, k) => createRun(choice, k, {
+    config, file: trace.info.path, strings: trace.info.strings, strict: o.strict, watch: o.watch,
+    onWarning: (text) => { warnings.push(text); o.onWarning?.(text); },
+  }, cursor));
+  if (runs.length) runs[0].run.touched = new PageTable();
+  const counter = new EventCounter(config.timing.eventNs);
+  for await (const b of trace.batches) {
+    applyBatch(runs, b, counter.events, cursor);
+    counter.add(b);
+    o.onProgress?.(counter.events);
+  }
+  return {
+    sections: runs.map((r) => backendSection(r, o.watch !== undefined)),
+    pagesTouched: runs[0]?.run.touched?.size ?? 0,
+    warnings,
+    ...counter.totals(),
+  };
+}
+
+/** One run of a shared pass: a backend on its own configuration (a sweep's grid point). */
+export interface ReplayEntry {
+  choice: BackendChoice;
+  config: Config;
+}
+
+export interface EntryOutcome {
+  report?: BackendReport;
+  error?: unknown;
+}
+
+export interface EntriesOptions {
+  tracePath: string;
+  entries: ReplayEntry[];
+  inputFormat?: string;
+  traceOptions?: ReadOptions;
+  onProgress?: (events: number) => void;
+}
+
+/**
+ * One pass over a trace for runs that each have their own configuration, so a sweep reads a trace
+ * once for all the grid points a worker holds. A run that fails (its backend cannot be built, or
+ * an event fails in it) stops alone; the others go on. A trace that cannot be read fails them all.
+ */
+export async function replayEntries(o: EntriesOptions): Promise<{ outcomes: EntryOutcome[]; warnings: string[] }> {
+  const trace = await openTrace(o.tracePath, { ...o.traceOptions, inputFormat: o.inputFormat });
+  const cursor: Cursor = { batch: null, i: 0, event: 0, run: 0 };
+  const warnings: string[] = [];
+  const outcomes: EntryOutcome[] = o.entries.map(() => ({}));
+  const entryOf = new Map<BackendRun, number>();
+  const runs: BackendRun[] = [];
+  o.entries.forEach((e, k) => {
+    try {
+      const run = createRun(e.choice, k, { config: e.config, file: trace.info.path, strings: trace.info.strings, onWarning: (text) => warnings.push(text) }, cursor);
+      entryOf.set(run, k);
+      runs.push(run);
+    } catch (err) {
+      outcomes[k].error = err;
+    }
+  });
+  const fail = (run: BackendRun, err: unknown) => { outcomes[entryOf.get(run) as number].error = err; };
+  let events = 0;
+  for await (const b of trace.batches) {
+    if (runs.length === 0) break;
+    applyBatch(runs, b, events, cursor, fail);
+    events += b.count;
+    o.onProgress?.(events);
+  }
+  for (const run of runs) {
+    try {
+      outcomes[entryOf.get(run) as number].report = BackendReportSchema.parse(backendSection(run, false));
+    } catch (err) {
+      fail(run, err);
+    }
+  }
+  return { outcomes, warnings };
 }

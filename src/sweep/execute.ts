@@ -1,9 +1,11 @@
-// One unit of sweep work: a (trace, grid point) group, replayed once through all of its backends.
-// Runs in a worker thread (worker.ts) or, for tests, in-process; it never throws: a failure becomes
-// an error on every run of the group, with the exit-code class it would have had on its own.
+// One unit of sweep work: a trace and the grid points a worker holds of it, replayed in one pass
+// through all their backends (the trace is read once per worker, not once per point). Runs in a
+// worker thread (worker.ts) or, for tests, in-process; it never throws: a failure becomes an error
+// on the runs it touches (a point's bad config: its runs; an unreadable trace: all), with the
+// exit-code class it would have had on its own.
 import { parseBackendList } from '../backends/registry.js';
 import { loadConfig } from '../config/index.js';
-import { replay } from '../engine/replay.js';
+import { replayEntries, type ReplayEntry } from '../engine/replay.js';
 import { CdmError, ExitCode } from '../errors.js';
 import type { BackendReport } from '../report/schema.js';
 
@@ -15,6 +17,11 @@ export interface GroupTask {
   configPath?: string;
   configLabel?: string;
   preset?: string;
+  /** Grid points sharing this trace, replayed together in one pass over it. */
+  points: TaskPoint[];
+}
+
+export interface TaskPoint {
   /** The grid point as `KEY=VALUE` overrides, in grid key order. */
   sets: string[];
   runs: { index: number; backend: string }[];
@@ -43,34 +50,48 @@ export interface GroupResult {
 
 export async function executeGroup(task: GroupTask, onEvents?: (delta: number) => void): Promise<GroupResult> {
   const startMs = Date.now();
-  let seen = 0;
-  try {
-    const { config, warnings } = loadConfig({ preset: task.preset, configFile: task.configPath, sets: task.sets });
-    const choices = parseBackendList(task.runs.map((r) => r.backend).join(','));
-    const report = await replay({
-      tracePath: task.tracePath,
-      config,
-      presetName: config.preset ?? task.preset ?? 'custom',
-      backends: choices,
-      warnings,
-      onProgress: (events) => {
-        onEvents?.(events - seen);
-        seen = events;
-      },
-    });
-    const runs = task.runs.map((r) => {
-      const section = report.backends.find((b) => b.label === r.backend);
-      if (!section) return { index: r.index, error: { code: ExitCode.internal, message: `internal error: no report section for ${r.backend}` } };
-      return { index: r.index, report: section };
-    });
-    return { group: task.group, runs, warnings: report.warnings.map((w) => clean(w, task)), startMs, endMs: Date.now() };
-  } catch (e) {
-    return { group: task.group, runs: failAll(task, errorOf(e, task)), warnings: [], startMs, endMs: Date.now() };
+  const outcomes: RunOutcome[] = [];
+  const warnings: string[] = [];
+  const entries: ReplayEntry[] = [];
+  const entryRuns: number[] = [];
+  // A grid point whose configuration or backend list is bad fails alone, before the pass.
+  for (const point of task.points) {
+    try {
+      const { config, warnings: w } = loadConfig({ preset: task.preset, configFile: task.configPath, sets: point.sets });
+      const choices = parseBackendList(point.runs.map((r) => r.backend).join(','));
+      warnings.push(...w);
+      point.runs.forEach((r, k) => {
+        entries.push({ choice: choices[k], config });
+        entryRuns.push(r.index);
+      });
+    } catch (e) {
+      outcomes.push(...failAll(point.runs, errorOf(e, task)));
+    }
   }
+  if (entries.length) {
+    let seen = 0;
+    try {
+      const r = await replayEntries({
+        tracePath: task.tracePath,
+        entries,
+        onProgress: (events) => {
+          onEvents?.(events - seen);
+          seen = events;
+        },
+      });
+      warnings.push(...r.warnings);
+      r.outcomes.forEach((x, k) => outcomes.push(x.report ? { index: entryRuns[k], report: x.report } : { index: entryRuns[k], error: errorOf(x.error, task) }));
+    } catch (e) {
+      const error = errorOf(e, task);
+      outcomes.push(...entryRuns.map((index) => ({ index, error })));
+    }
+  }
+  outcomes.sort((a, b) => a.index - b.index);
+  return { group: task.group, runs: outcomes, warnings: warnings.map((w) => clean(w, task)), startMs, endMs: Date.now() };
 }
 
-export function failAll(task: GroupTask, error: RunError): RunOutcome[] {
-  return task.runs.map((r) => ({ index: r.index, error }));
+export function failAll(runs: readonly { index: number }[], error: RunError): RunOutcome[] {
+  return runs.map((r) => ({ index: r.index, error }));
 }
 
 function errorOf(e: unknown, task: GroupTask): RunError {

@@ -4,9 +4,9 @@
 //     × grid points: the cartesian product of the grid's value lists, keys in the order written,
 //       the first key varying slowest and the last fastest (an odometer), values in list order
 //       × backends in spec order (`all` expands in registry order).
-// Run i's index is its position in that order. The runs sharing (trace, grid point) form a group:
-// one replay, one parse of the trace, all of the group's backends in the same pass. Groups are the
-// unit of work for workers and for shards.
+// Run i's index is its position in that order. The runs sharing (trace, grid point) form a group,
+// the unit of sharding; a worker replays all the groups of a trace it holds in one pass, reading
+// the trace once (run.ts splits each trace's groups into one task per worker).
 import { UsageError } from '../errors.js';
 
 export type Params = Record<string, unknown>;

@@ -66,7 +66,7 @@ export function threadExecutor(jobs: number, progress: boolean): Executor {
           if (!current) return;
           const task = current;
           current = undefined;
-          h.onResult({ group: task.group, runs: failAll(task, { code: ExitCode.internal, message: `internal error: sweep worker died: ${why}` }), warnings: [], startMs: since, endMs: Date.now() }, id);
+          h.onResult({ group: task.group, runs: failAll(task.points.flatMap((pt) => pt.runs), { code: ExitCode.internal, message: `internal error: sweep worker died: ${why}` }), warnings: [], startMs: since, endMs: Date.now() }, id);
         };
         worker.on('message', (m: { type: 'events'; n: number } | { type: 'done'; result: GroupResult }) => {
           if (failed) return;

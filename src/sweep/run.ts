@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
-import type { GroupResult, GroupTask } from './execute.js';
+import type { GroupResult, GroupTask, TaskPoint } from './execute.js';
 import { describeParams, expand, pointSets, shardGroups, type RunKey, type Shard } from './grid.js';
 import { prepareRunsDir, readRunFile, sweepDoc, writeOutputs, writeRunFile, type SweepDoc, type SweepRun } from './output.js';
 import type { Executor } from './pool.js';
@@ -20,6 +20,8 @@ export interface SweepOptions {
   resume?: boolean;
   /** Where failures, warnings and the progress bar go (default process.stderr). */
   stderr?: NodeJS.WriteStream;
+  /** Workers the executor runs: each trace's grid points are split into this many tasks. */
+  jobs?: number;
   /** Per-group execution log (CDM_REPLAY_SWEEP_LOG=1 in the CLI): which runs ran on which thread, when. */
   log?: (line: string) => void;
 }
@@ -51,7 +53,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   }
 
   const results = new Map<number, SweepRun>();
-  const tasks: GroupTask[] = [];
+  // Pending runs by trace, grid point by grid point (in group order).
+  const byTrace = new Map<number, { group: number; point: TaskPoint }[]>();
   for (const g of mine) {
     const pending: RunKey[] = [];
     for (const i of g.runs) {
@@ -60,16 +63,25 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
       else pending.push(runs[i]);
     }
     if (pending.length === 0) continue;
-    tasks.push({
-      group: g.index,
-      tracePath: loaded.tracePaths[g.trace],
-      traceLabel: spec.traces[g.trace],
-      configPath: loaded.configPath,
-      configLabel: spec.config,
-      preset: spec.preset,
-      sets: pointSets(g.params),
-      runs: pending.map((r) => ({ index: r.index, backend: r.backend })),
-    });
+    const list = byTrace.get(g.trace) ?? [];
+    list.push({ group: g.index, point: { sets: pointSets(g.params), runs: pending.map((r) => ({ index: r.index, backend: r.backend })) } });
+    byTrace.set(g.trace, list);
+  }
+  // Each trace's points split into as many contiguous tasks as there are workers: every worker
+  // reads a trace once for all the points it holds, and the workers share them evenly.
+  const tasks: GroupTask[] = [];
+  for (const [trace, points] of byTrace) {
+    for (const chunk of split(points, o.jobs ?? 1)) {
+      tasks.push({
+        group: chunk[0].group,
+        tracePath: loaded.tracePaths[trace],
+        traceLabel: spec.traces[trace],
+        configPath: loaded.configPath,
+        configLabel: spec.config,
+        preset: spec.preset,
+        points: chunk.map((c) => c.point),
+      });
+    }
   }
   const resumed = results.size;
   const selected = mine.flatMap((g) => g.runs);
@@ -79,7 +91,6 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   let failed = 0;
 
   const onResult = (r: GroupResult, worker: number) => {
-    const key = runs[r.runs[0].index];
     for (const outcome of r.runs) {
       const k = runs[outcome.index];
       const run: SweepRun = { trace: k.trace, params: k.params, backend: k.backend, ...(outcome.report ? { report: outcome.report } : { error: outcome.error }) };
@@ -88,9 +99,12 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     }
     const bad = r.runs.filter((x) => x.error);
     failed += bad.length;
-    if (bad.length) {
-      const which = bad.map((x) => runs[x.index].backend).join(', ');
-      progress.message(`cdm-replay: sweep: failed: trace ${key.trace}; ${describeParams(key.params)}; backend${bad.length > 1 ? 's' : ''} ${which}: ${bad[0].error?.message}`);
+    // One message per failing grid point (a task holds several), naming its failed backends.
+    for (const group of new Set(bad.map((x) => runs[x.index].group))) {
+      const mine = bad.filter((x) => runs[x.index].group === group);
+      const key = runs[mine[0].index];
+      const which = mine.map((x) => runs[x.index].backend).join(', ');
+      progress.message(`cdm-replay: sweep: failed: trace ${key.trace}; ${describeParams(key.params)}; backend${mine.length > 1 ? 's' : ''} ${which}: ${mine[0].error?.message}`);
     }
     for (const w of r.warnings) warnings.add(w);
     o.log?.(`sweep-log: group ${r.group} runs ${r.runs.map((x) => x.index).join(',')} thread ${worker} start ${r.startMs} end ${r.endMs}`);
@@ -108,4 +122,16 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   const doc = sweepDoc(spec, selected.map((i) => results.get(i) as SweepRun));
   writeOutputs(o.outDir, doc, loaded.gridKeys);
   return { doc, runs: selected.length, executed: selected.length - resumed, resumed, failed };
+}
+
+/** `items` in `n` contiguous parts of near-equal size (none empty), in order. */
+export function split<T>(items: readonly T[], n: number): T[][] {
+  const parts = Math.max(1, Math.min(n, items.length));
+  const out: T[][] = [];
+  for (let k = 0, start = 0; k < parts; k++) {
+    const size = Math.floor(items.length / parts) + (k < items.length % parts ? 1 : 0);
+    out.push(items.slice(start, start + size));
+    start += size;
+  }
+  return out;
 }

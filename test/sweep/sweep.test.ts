@@ -7,7 +7,7 @@ import { CdmError } from '../../src/errors.js';
 import { mergeSweeps } from '../../src/sweep/merge.js';
 import { CSV_METRICS } from '../../src/sweep/output.js';
 import { inlineExecutor } from '../../src/sweep/pool.js';
-import { runSweep, type SweepOptions } from '../../src/sweep/run.js';
+import { runSweep, split, type SweepOptions } from '../../src/sweep/run.js';
 import { executedRuns, read, SMALL_SPEC, sweepDir, writeSpec } from './helpers.js';
 
 async function sweep(specFile: string, outDir: string, more: Partial<SweepOptions> = {}) {
@@ -30,6 +30,22 @@ function exitOf(f: () => unknown): number | undefined {
 describe('sweep outputs', () => {
   const dir = sweepDir();
   const spec = writeSpec(dir, SMALL_SPEC);
+
+  it('reads each trace once per worker: its grid points split into one task per worker', async () => {
+    const one = await sweep(spec, join(dir, 'tasks1'), { jobs: 1 });
+    const two = await sweep(spec, join(dir, 'tasks2'), { jobs: 2 });
+    const tasks = (log: string) => [...log.matchAll(/runs ([\d,]+) /g)].map((m) => m[1]);
+    // Runs: a.csv × {8MiB, 16MiB} × {mainline, numa}, then b.csv.
+    expect(tasks(one.log)).toEqual(['0,1,2,3', '4,5,6,7']);
+    expect(tasks(two.log)).toEqual(['0,1', '2,3', '4,5', '6,7']);
+    expect(outputs(join(dir, 'tasks2'))).toEqual(outputs(join(dir, 'tasks1')));
+  });
+
+  it('splits a list into contiguous, near-equal, non-empty parts', () => {
+    expect(split([1, 2, 3, 4, 5], 2)).toEqual([[1, 2, 3], [4, 5]]);
+    expect(split([1, 2], 5)).toEqual([[1], [2]]);
+    expect(split([1, 2, 3], 1)).toEqual([[1, 2, 3]]);
+  });
 
   it('writes sweep.json in run order, sweep.csv one row per run, and runs/', async () => {
     const s = await sweep(spec, join(dir, 'out'));

@@ -1,0 +1,161 @@
+// The engine on several threads: this thread reads and parses the trace while worker threads
+// (backend-worker.ts) each replay a share of the backends, so reading overlaps simulation and
+// backends run side by side. Each backend still sees every event in order, and warnings and
+// errors are ordered by (event, backend) exactly as the in-thread engine orders them, so the
+// report is byte-identical whichever engine ran it.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { BackendChoice } from '../backends/registry.js';
+import type { Config } from '../config/index.js';
+import { CdmError, ConfigError, ExitCode, TraceDataError, UsageError } from '../errors.js';
+import type { EventBatch, TraceInfo } from '../trace/events.js';
+import { EventCounter, type EngineOutcome } from './outcome.js';
+import { BATCH_FIELDS, type FromWorker, type WorkerError } from './thread-protocol.js';
+
+/** Batches a worker may have queued before the reader waits: bounds memory, keeps both busy. */
+const MAX_IN_FLIGHT = 4;
+
+export interface ThreadedOptions {
+  config: Config;
+  backends: BackendChoice[];
+  workers: number;
+  strict: boolean;
+  onWarning?: (warning: string) => void;
+  onProgress?: (events: number) => void;
+}
+
+interface Lane {
+  worker: Worker;
+  labels: string[];
+  indices: number[];
+  inFlight: number;
+  /** End event of each batch sent and not yet acknowledged, oldest first. */
+  ends: number[];
+  /** Events this lane has replayed: no warning can come from it for an earlier event. */
+  done: number;
+  result: Promise<FromWorker & { type: 'done' | 'failed' }>;
+}
+
+export function backendWorkerFile(): URL {
+  return new URL('./backend-worker.js', import.meta.url);
+}
+
+export async function replayInWorkers(
+  trace: { info: TraceInfo; batches: AsyncIterable<EventBatch> }, o: ThreadedOptions,
+): Promise<EngineOutcome> {
+  const url = backendWorkerFile();
+  if (!existsSync(fileURLToPath(url))) {
+    throw new CdmError(`engine: worker code ${fileURLToPath(url)} is missing: run \`npm run build\``, ExitCode.internal);
+  }
+  const warnings: { text: string; event: number; run: number }[] = [];
+  let wake: (() => void) | null = null;
+  const lanes: Lane[] = [];
+  // Backends go round-robin, so each lane gets a similar share of the work.
+  for (let k = 0; k < o.backends.length; k++) {
+    if (k < o.workers) lanes.push({ worker: null as unknown as Worker, labels: [], indices: [], inFlight: 0, ends: [], done: 0, result: null as never });
+    const lane = lanes[k % o.workers];
+    lane.labels.push(o.backends[k].label);
+    lane.indices.push(k);
+  }
+  let failed = false;
+  // Warnings print in the in-thread engine's order: (event, backend), each once every lane has
+  // passed its event, so none can still arrive ahead of it.
+  let printed = 0;
+  const byEvent = (a: { event: number; run: number }, b: { event: number; run: number }) => a.event - b.event || a.run - b.run;
+  /** Prints the warnings that come before (upTo, run) in that order. */
+  const printWarnings = (upTo: number, run = -1) => {
+    warnings.sort(byEvent);
+    for (; printed < warnings.length; printed++) {
+      const w = warnings[printed];
+      if (w.event > upTo || (w.event === upTo && w.run >= run)) break;
+      o.onWarning?.(w.text);
+    }
+  };
+  const passed = () => Math.min(...lanes.map((l) => l.done)) - 1; // every lane is past this event
+  for (const lane of lanes) {
+    const worker = new Worker(url);
+    lane.worker = worker;
+    lane.result = new Promise((resolve, reject) => {
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ack') {
+          if (m.failed) failed = true; // the earliest error is already among the events sent
+          lane.inFlight--;
+          lane.done = lane.ends.shift() ?? lane.done;
+          printWarnings(passed(), Infinity);
+          wake?.();
+        } else if (m.type === 'warning') {
+          warnings.push(m);
+        } else {
+          if (m.type === 'failed') failed = true;
+          resolve(m);
+        }
+      });
+      // A crashed worker also wakes the reader, which then stops feeding.
+      const crash = (e: Error) => { failed = true; wake?.(); reject(e); };
+      worker.on('error', crash);
+      worker.on('exit', (code) => crash(new Error(`engine: a backend worker exited (code ${code}) before finishing`)));
+    });
+    worker.postMessage({ type: 'init', init: { config: o.config, labels: lane.labels, indices: lane.indices, file: trace.info.path, strict: o.strict } });
+  }
+
+  const counter = new EventCounter(o.config.timing.eventNs);
+  let sentStrings = 0;
+  let readError: unknown = null;
+  try {
+    for await (const b of trace.batches) {
+      if (failed) break;
+      const arrays = BATCH_FIELDS.map((f) => b[f].slice(0, b.count));
+      const strings = trace.info.strings.slice(sentStrings);
+      sentStrings = trace.info.strings.length;
+      lanes.forEach((lane, k) => {
+        // The last lane takes the copies themselves; the others get structured clones.
+        const last = k === lanes.length - 1;
+        lane.worker.postMessage({ type: 'batch', first: counter.events, count: b.count, strings, arrays }, last ? arrays.map((a) => a.buffer as ArrayBuffer) : []);
+        lane.inFlight++;
+        lane.ends.push(counter.events + b.count);
+      });
+      counter.add(b);
+      o.onProgress?.(counter.events);
+      while (!failed && lanes.some((l) => l.inFlight > MAX_IN_FLIGHT)) await new Promise<void>((r) => { wake = r; });
+      wake = null;
+    }
+  } catch (e) {
+    readError = e; // reported only if no backend failed on an earlier event
+  }
+  for (const lane of lanes) lane.worker.postMessage({ type: 'finish' });
+  const results = await Promise.all(lanes.map((l) => l.result)).finally(() => {
+    for (const lane of lanes) void lane.worker.terminate();
+  });
+
+  const errors = results.flatMap((r) => (r.type === 'failed' ? [r.error] : []));
+  if (errors.length) {
+    // As in one thread: the warnings raised before the earliest error, then that error.
+    errors.sort(byEvent);
+    printWarnings(errors[0].event, errors[0].run);
+    throw rebuild(errors[0]);
+  }
+  printWarnings(Infinity, Infinity);
+  if (readError) throw readError;
+  const sections: Record<string, unknown>[] = new Array<Record<string, unknown>>(o.backends.length);
+  let pagesTouched = 0;
+  results.forEach((r, k) => {
+    if (r.type !== 'done') return;
+    r.sections.forEach((s, j) => { sections[lanes[k].indices[j]] = s; });
+    if (r.touched >= 0) pagesTouched = r.touched;
+  });
+  return { sections, pagesTouched, warnings: warnings.map((w) => w.text), ...counter.totals() };
+}
+
+/** The error a worker reported, as the class the in-thread engine would have thrown. */
+function rebuild(e: WorkerError): Error {
+  if (e.kind === 'trace' && e.fields) return new TraceDataError(...e.fields);
+  if (e.kind === 'cdm') {
+    if (e.name === 'UsageError') return new UsageError(e.message);
+    if (e.name === 'ConfigError') return new ConfigError(e.message);
+    return new CdmError(e.message, e.exitCode ?? ExitCode.internal);
+  }
+  const err = new Error(e.message);
+  if (e.stack) err.stack = e.stack;
+  return err;
+}
