@@ -27,6 +27,7 @@ for (const s of only ?? []) if (!SECTIONS.includes(s)) throw new Error(`--only: 
 if (only?.has('replay')) only.add('floor');
 const want = (s) => only === null || only.has(s);
 const log = (s) => process.stderr.write(`${s}\n`);
+const started = performance.now();
 
 function gen(workload, events, pages, file) {
   const path = join(out, file);
@@ -260,3 +261,4 @@ if (targets.length) {
   console.log('targets (speed issue):');
   for (const t of targets) console.log(`  ${t.met ? '✓' : '✗'} ${t.name}: ${t.value} (target ${t.target})`);
 }
+console.log(`bench took ${Math.round((performance.now() - started) / 1000)} s (inputs generated this run included)`);
