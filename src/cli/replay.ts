@@ -2,7 +2,7 @@
 import { parseBackendList } from '../backends/registry.js';
 import { loadConfig } from '../config/index.js';
 import { replay } from '../engine/replay.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { decideColour } from '../report/colour.js';
 import { getRenderer } from '../report/registry.js';
 import { readOptionsOf, type ReaderCliOptions } from './formats.js';
@@ -19,10 +19,23 @@ export interface ReplayCliOptions extends ReaderCliOptions {
   inputFormat?: string;
   ignoreColumns?: boolean;
   strict?: boolean;
+  timeline?: boolean;
+  timelineBuckets: string;
+}
+
+/** `--timeline-buckets`: an even whole number ≥ 2 (pairs of buckets merge). */
+export function parseTimelineBuckets(arg: string): number {
+  const n = Number(arg);
+  if (!/^\d+$/.test(arg.trim()) || n < 2 || n % 2 !== 0 || n > 65536) throw new UsageError(`--timeline-buckets ${arg}: expected an even whole number from 2 to 65536`);
+  return n;
 }
 
 export async function runReplay(trace: string, o: ReplayCliOptions): Promise<number> {
   const render = getRenderer(o.format); // unknown format: usage error before any work
+  const html = o.format === 'html';
+  // An HTML page is a file to open, not text to read: refuse to pour it onto a terminal.
+  if (html && !o.out && process.stdout.isTTY === true) throw new UsageError('--format html writes a page: pass --out report.html (or redirect stdout)');
+  const buckets = parseTimelineBuckets(o.timelineBuckets);
   const backends = parseBackendList(o.backend);
   const { config, warnings } = loadConfig({ preset: o.preset, configFile: o.config, sets: o.set });
   for (const w of warnings) process.stderr.write(`cdm-replay: warning: ${w}\n`);
@@ -37,6 +50,7 @@ export async function runReplay(trace: string, o: ReplayCliOptions): Promise<num
     traceOptions: readOptionsOf(o),
     warnings,
     strict: o.strict,
+    timeline: o.timeline || html ? { buckets } : undefined,
     onWarning: (w) => {
       progress.done();
       process.stderr.write(`cdm-replay: warning: ${w}\n`);

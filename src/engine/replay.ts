@@ -3,6 +3,7 @@
 import type { BackendChoice } from '../backends/registry.js';
 import type { Config } from '../config/index.js';
 import { MetricsCollector } from '../metrics/collect.js';
+import { advanceTimelines, TimelineCollector, type TimelineOptions } from '../metrics/timeline.js';
 import { parseReport, type Report } from '../report/schema.js';
 import { Machine } from '../sim/machine.js';
 import { PageMap } from '../sim/pagemap.js';
@@ -31,6 +32,8 @@ export interface ReplayOptions {
   onWarning?: (warning: string) => void;
   /** `explain`: watch these pages and add an `explain` section to each backend. */
   watch?: WatchRange;
+  /** Add a `timeline` section to each backend (`--timeline`, html); off: no per-event cost. */
+  timeline?: TimelineOptions;
   /** Called every so many events with the count so far (progress display). */
   onProgress?: (events: number) => void;
 }
@@ -60,8 +63,13 @@ export async function replay(o: ReplayOptions): Promise<Report> {
       o.onWarning?.(w);
     };
     const metrics = new MetricsCollector(machine, config.metrics.pingPongNs);
-    return { choice, effective, machine, metrics, run: new Run(machine, metrics, trace.info.strings, trace.info.path) };
+    const timeline = o.timeline ? new TimelineCollector(machine, metrics, o.timeline) : null;
+    return { choice, effective, machine, metrics, timeline, run: new Run(machine, metrics, trace.info.strings, trace.info.path) };
   });
+  // Timeline: the state before the first event at or past a bucket end is sampled; without a
+  // timeline the boundary is Infinity and the check below never fires.
+  const timelines = runs.flatMap((r) => (r.timeline ? [r.timeline] : []));
+  let nextBoundary = timelines.length > 0 ? timelines[0].nextBoundary : Infinity;
   if (runs.length) runs[0].run.touched = new PageMap(4096);
   const eventNs = config.timing.eventNs;
   let index = 0;
@@ -72,6 +80,7 @@ export async function replay(o: ReplayOptions): Promise<Report> {
       const t = b.time[i] === b.time[i] ? b.time[i] : index * eventNs;
       index++;
       lastTime = t;
+      if (t >= nextBoundary) nextBoundary = advanceTimelines(timelines, t);
       const op = b.op[i];
       if (op === Op.read || op === Op.write || op === Op.fault) accesses += b.weight[i];
       at = b;
@@ -100,7 +109,7 @@ export async function replay(o: ReplayOptions): Promise<Report> {
       nodes: config.nodes.map((n) => ({ id: n.id, kind: n.kind, capacity_pages: Math.floor(n.capacity / config.pageSize) })),
     },
     config: config as unknown as Record<string, unknown>,
-    backends: runs.map(({ choice, effective, machine, metrics }) => {
+    backends: runs.map(({ choice, effective, machine, metrics, timeline }) => {
       const s = metrics.finish();
       return {
         label: choice.label,
@@ -110,6 +119,7 @@ export async function replay(o: ReplayOptions): Promise<Report> {
         config: { variant: choice.variant, kernelModel: machine.spec.kernel.model, ...effective },
         ...s,
         unsupported: Object.fromEntries([...machine.unsupported.entries()].sort()),
+        ...(timeline ? { timeline: timeline.finish() } : {}),
         cost: estimateCost(config, { remoteByPair: metrics.remoteByPair(), movedByPair: metrics.movedByPair }),
         ...(o.watch ? { explain: explainSection(machine) } : {}),
       };
