@@ -19,9 +19,10 @@ export class Regions {
   private map = new PageMap(512);
   // Per page slot: the region it was last found in, and the (space, index) that was valid for,
   // so a scan costs three compares per page instead of a hash lookup (slots are recycled).
-  private cSpace = new Int32Array(0);
-  private cIndex = new Float64Array(0);
-  private cRegion = new Int32Array(0);
+  // Read directly by the scan loop (TimelineCollector.scan) so the common case is inline.
+  cSpace = new Int32Array(0);
+  cIndex = new Float64Array(0);
+  cRegion = new Int32Array(0);
 
   /** `onMerge(map)` is told old row -> new row whenever rows merge. */
   constructor(readonly max: number, private readonly onMerge: (map: Int32Array, count: number) => void) {
@@ -29,11 +30,21 @@ export class Regions {
     this.key = new Float64Array(max);
   }
 
+  /** Sizes the per-slot cache for the store before a scan. */
+  fit(p: PageStore): void {
+    if (this.cRegion.length < p.capacity) this.growCache(p.capacity);
+  }
+
   /** The row of live page slot s. */
   of(p: PageStore, s: number): number {
     if (s >= this.cRegion.length) this.growCache(p.capacity);
     const r = this.cRegion[s];
     if (r >= 0 && this.cSpace[s] === p.space[s] && this.cIndex[s] === p.index[s]) return r;
+    return this.miss(p, s);
+  }
+
+  /** The row of slot s when its cache entry is stale: a lookup, maybe a new row or a coarsening. */
+  miss(p: PageStore, s: number): number {
     const found = this.lookup(p.space[s], p.index[s]);
     this.cSpace[s] = p.space[s];
     this.cIndex[s] = p.index[s];

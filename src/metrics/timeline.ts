@@ -118,17 +118,28 @@ export class TimelineCollector {
     const m = this.m, p = m.pages, n = this.nodes;
     this.counts.fill(0);
     let resident = 0, device = 0, smaps = 0, numaMaps = 0;
-    for (let s = 0; s < p.high; s++) {
-      const node = p.node[s];
-      if (node < 0) continue;
+    // The hot loop of a sample: typed arrays in locals, the region cache checked inline.
+    const regions = this.regions;
+    regions.fit(p);
+    const node = p.node, space = p.space, index = p.index, mapcount = p.mapcount, zone = p.zone;
+    const cSpace = regions.cSpace, cIndex = regions.cIndex, cRegion = regions.cRegion;
+    const isDevice = this.deviceNode, smapsZone = this.smapsZone, numaMapsNode = this.numaMapsNode;
+    let counts = this.counts;
+    for (let s = 0, high = p.high; s < high; s++) {
+      const nd = node[s];
+      if (nd < 0) continue;
       resident++;
-      device += this.deviceNode[node];
-      const r = this.regions.of(p, s);
-      this.counts[r * n + node]++;
-      const mc = p.mapcount[s];
+      device += isDevice[nd];
+      let r = cRegion[s];
+      if (r < 0 || cSpace[s] !== space[s] || cIndex[s] !== index[s]) {
+        r = regions.miss(p, s);
+        counts = this.counts; // a coarsening merges the counts into a new array
+      }
+      counts[r * n + nd]++;
+      const mc = mapcount[s];
       if (mc > 0) {
-        if (this.smapsZone[p.zone[s]] === 1) smaps += mc;
-        if (this.numaMapsNode[node] === 1) numaMaps += mc;
+        if (smapsZone[zone[s]] === 1) smaps += mc;
+        if (numaMapsNode[nd] === 1) numaMaps += mc;
       }
     }
     g[n] = resident;
