@@ -30,11 +30,11 @@ export const CLIENT_JS = String.raw`
       axisLabel: { formatter: label, showMaxLabel: false }
     };
   };
-  // A round upper bound (1, 2 or 5 times a power of ten), shared by every backend's panel.
+  // A round upper bound just above the largest value, shared by every backend's panel.
   var nice = function (v) {
     if (!(v > 0)) return null;
     var p = Math.pow(10, Math.floor(Math.log10(v)));
-    return [1, 2, 5, 10].map(function (m) { return m * p; }).find(function (c) { return c >= v; });
+    return [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map(function (m) { return m * p; }).find(function (c) { return c >= v; });
   };
   var base = function () {
     return {
