@@ -35,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('-s, --set <key=value>', 'override a config key by dotted path (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('-f, --format <fmt>', `report format: ${rendererNames().join(' | ')}`, 'table')
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
+    .option('--timeline', 'add a per-backend timeline section (always on for --format html)')
+    .option('--timeline-buckets <n>', 'most timeline buckets (even, ≥ 2)', '256')
     .option('--input-format <fmt>', 'trace format (default: sniffed)')
     .option('--ignore-columns', 'ignore unknown trace columns instead of failing')
     .option('--strict', 'treat an op a design cannot express as an error (exit 2)')

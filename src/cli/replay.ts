@@ -20,6 +20,8 @@ export interface ReplayCliOptions extends ReaderCliOptions {
   ignoreColumns?: boolean;
   strict?: boolean;
   threads: string;
+  timeline?: boolean;
+  timelineBuckets: string;
 }
 
 /** `--threads`: auto or a positive integer. */
@@ -30,8 +32,19 @@ export function parseThreads(v: string): number | 'auto' {
   return n;
 }
 
+/** `--timeline-buckets`: an even whole number ≥ 2 (pairs of buckets merge). */
+export function parseTimelineBuckets(arg: string): number {
+  const n = Number(arg);
+  if (!/^\d+$/.test(arg.trim()) || n < 2 || n % 2 !== 0 || n > 65536) throw new UsageError(`--timeline-buckets ${arg}: expected an even whole number from 2 to 65536`);
+  return n;
+}
+
 export async function runReplay(trace: string, o: ReplayCliOptions): Promise<number> {
   const render = getRenderer(o.format); // unknown format: usage error before any work
+  const html = o.format === 'html';
+  // An HTML page is a file to open, not text to read: refuse to pour it onto a terminal.
+  if (html && !o.out && process.stdout.isTTY === true) throw new UsageError('--format html writes a page: pass --out report.html (or redirect stdout)');
+  const buckets = parseTimelineBuckets(o.timelineBuckets);
   const backends = parseBackendList(o.backend);
   const threads = parseThreads(o.threads);
   const { config, warnings } = loadConfig({ preset: o.preset, configFile: o.config, sets: o.set });
@@ -48,6 +61,7 @@ export async function runReplay(trace: string, o: ReplayCliOptions): Promise<num
     warnings,
     strict: o.strict,
     threads,
+    timeline: o.timeline || html ? { buckets } : undefined,
     onWarning: (w) => {
       progress.done();
       process.stderr.write(`cdm-replay: warning: ${w}\n`);

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { ExitCode, UsageError } from '../errors.js';
 import { parseShard } from '../sweep/grid.js';
+import { writeSweepIndex } from '../sweep/index-html.js';
 import { mergeSweeps } from '../sweep/merge.js';
 import { threadExecutor } from '../sweep/pool.js';
 import { runSweep } from '../sweep/run.js';
@@ -14,6 +15,7 @@ interface SweepCliOptions {
   shard?: string;
   out: string;
   resume?: boolean;
+  html?: boolean;
 }
 
 function parseJobs(arg: string | undefined): number {
@@ -28,6 +30,7 @@ export async function runSweepCli(specFile: string, o: SweepCliOptions): Promise
   const progress = process.stderr.isTTY === true;
   const log = process.env.CDM_REPLAY_SWEEP_LOG ? (line: string) => void process.stderr.write(`${line}\n`) : undefined;
   const s = await runSweep({ specFile, outDir: o.out, executor: threadExecutor(jobs, progress), jobs, shard, resume: o.resume, log });
+  if (o.html) writeSweepIndex(s.doc, o.out);
   if (s.failed > 0) {
     process.stderr.write(`cdm-replay: sweep: ${s.failed} of ${s.runs} runs failed (their "error" is in ${o.out}/sweep.json; finished runs are kept)\n`);
     return ExitCode.sweepPartial;
@@ -43,13 +46,16 @@ export function registerSweepCommands(program: Command, setExit: (code: number) 
     .option('--shard <i/n>', 'run only shard I of N (1-based), for CI matrices, Slurm arrays, Indexed Jobs')
     .option('-o, --out <dir>', 'output folder: sweep.json, sweep.csv, runs/', 'sweep-out')
     .option('--resume', 'keep the runs already in OUT/runs/ and run only the rest')
+    .option('--html', 'also write OUT/index.html: a chart per headline metric across the grid, links to the runs')
     .action(async (spec: string, opts: SweepCliOptions) => setExit(await runSweepCli(spec, opts)));
   program
     .command('merge <dirs...>')
     .description("merge the OUT folders of a sharded sweep's shards into one sweep.json and sweep.csv")
     .requiredOption('-o, --out <dir>', 'output folder')
-    .action((dirs: string[], opts: { out: string }) => {
+    .option('--html', 'also write OUT/index.html (as sweep --html)')
+    .action((dirs: string[], opts: { out: string; html?: boolean }) => {
       const { doc, failed } = mergeSweeps(dirs, opts.out);
+      if (opts.html) writeSweepIndex(doc, opts.out);
       if (failed > 0) process.stderr.write(`cdm-replay: merge: ${failed} of ${doc.runs.length} runs failed (see "error" in ${opts.out}/sweep.json)\n`);
       setExit(failed > 0 ? ExitCode.sweepPartial : ExitCode.ok);
     });

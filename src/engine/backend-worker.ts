@@ -7,7 +7,7 @@ import { parseBackendList } from '../backends/registry.js';
 import { CdmError, TraceDataError } from '../errors.js';
 import { PageTable } from '../sim/pagetable.js';
 import { EventBatch } from '../trace/events.js';
-import { applyBatch, backendSection, createRun, type BackendRun, type Cursor } from './runs.js';
+import { applyBatch, backendSection, createRun, newCursor, startTimelines, type BackendRun, type Cursor } from './runs.js';
 import { BATCH_FIELDS, type FromWorker, type ToWorker, type WorkerError, type WorkerInit } from './thread-protocol.js';
 
 const port = parentPort;
@@ -19,7 +19,7 @@ let init: WorkerInit | null = null;
 let indices: number[] = [];
 let runs: BackendRun[] = [];
 const strings: string[] = [];
-const cursor: Cursor = { batch: null, i: 0, event: 0, run: 0 };
+const cursor: Cursor = newCursor();
 let failed: WorkerError | null = null;
 const batch = new EventBatch(0);
 
@@ -42,12 +42,13 @@ function handle(m: ToWorker, w: WorkerInit | null): void {
     runs = choices.map((c, k) => {
       cursor.run = k;
       return createRun(c, indices[k], {
-        config: m.init.config, file: m.init.file, strings, strict: m.init.strict,
+        config: m.init.config, file: m.init.file, strings, strict: m.init.strict, timeline: m.init.timeline,
         onWarning: (text, event, run) => post({ type: 'warning', text, event, run }),
       }, cursor);
     });
     // trace.pages_touched is counted by the report's first backend.
     if (indices[0] === 0) runs[0].run.touched = new PageTable();
+    startTimelines(cursor, runs);
     init = m.init;
     return;
   }

@@ -8,9 +8,10 @@ import { BackendReportSchema, parseReport, type BackendReport, type Report } fro
 import { PageTable } from '../sim/pagetable.js';
 import { openTrace, type OpenedTrace as Trace } from '../trace/registry.js';
 import type { ReadOptions } from '../trace/events.js';
+import type { TimelineOptions } from '../metrics/timeline.js';
 import type { WatchRange } from './explain.js';
 import { EventCounter, type EngineOutcome } from './outcome.js';
-import { applyBatch, backendSection, createRun, type BackendRun, type Cursor } from './runs.js';
+import { applyBatch, backendSection, createRun, newCursor, startTimelines, type BackendRun, type Cursor } from './runs.js';
 import { replayInWorkers } from './threads.js';
 import { TOOL_VERSION } from '../version.js';
 
@@ -30,6 +31,8 @@ export interface ReplayOptions {
   onWarning?: (warning: string) => void;
   /** `explain`: watch these pages and add an `explain` section to each backend. */
   watch?: WatchRange;
+  /** Add a `timeline` section to each backend (`--timeline`, html); off: no per-event cost. */
+  timeline?: TimelineOptions;
   /** Called every so many events with the count so far (progress display). */
   onProgress?: (events: number) => void;
   /**
@@ -45,7 +48,7 @@ export async function replay(o: ReplayOptions): Promise<Report> {
   const warnings = [...(o.warnings ?? [])];
   const workers = engineWorkers(o);
   const outcome = workers > 0
-    ? await replayInWorkers(trace, { config, backends: o.backends, workers, strict: o.strict ?? false, onWarning: o.onWarning, onProgress: o.onProgress })
+    ? await replayInWorkers(trace, { config, backends: o.backends, workers, strict: o.strict ?? false, timeline: o.timeline, onWarning: o.onWarning, onProgress: o.onProgress })
     : await replayInThread(trace, o);
   warnings.push(...outcome.warnings);
   const { pagesTouched, accesses, lastTime } = outcome;
@@ -93,13 +96,14 @@ const AUTO_THREADS_MIN_BYTES = 8 * 2 ** 20;
 /** The in-thread engine: every backend applies each event in turn. */
 async function replayInThread(trace: Trace, o: ReplayOptions): Promise<EngineOutcome> {
   const { config } = o;
-  const cursor: Cursor = { batch: null, i: 0, event: 0, run: 0 };
+  const cursor: Cursor = newCursor();
   const warnings: string[] = [];
   const runs = o.backends.map((choice, k) => createRun(choice, k, {
-    config, file: trace.info.path, strings: trace.info.strings, strict: o.strict, watch: o.watch,
+    config, file: trace.info.path, strings: trace.info.strings, strict: o.strict, watch: o.watch, timeline: o.timeline,
     onWarning: (text) => { warnings.push(text); o.onWarning?.(text); },
   }, cursor));
   if (runs.length) runs[0].run.touched = new PageTable();
+  startTimelines(cursor, runs);
   const counter = new EventCounter(config.timing.eventNs);
   for await (const b of trace.batches) {
     applyBatch(runs, b, counter.events, cursor);
@@ -140,7 +144,7 @@ export interface EntriesOptions {
  */
 export async function replayEntries(o: EntriesOptions): Promise<{ outcomes: EntryOutcome[]; warnings: string[] }> {
   const trace = await openTrace(o.tracePath, { ...o.traceOptions, inputFormat: o.inputFormat });
-  const cursor: Cursor = { batch: null, i: 0, event: 0, run: 0 };
+  const cursor: Cursor = newCursor();
   const warnings: string[] = [];
   const outcomes: EntryOutcome[] = o.entries.map(() => ({}));
   const entryOf = new Map<BackendRun, number>();

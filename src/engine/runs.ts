@@ -5,6 +5,7 @@ import type { BackendChoice } from '../backends/registry.js';
 import type { Config } from '../config/index.js';
 import { UsageError } from '../errors.js';
 import { MetricsCollector } from '../metrics/collect.js';
+import { advanceTimelines, TimelineCollector, type TimelineOptions } from '../metrics/timeline.js';
 import { Machine } from '../sim/machine.js';
 import type { EventBatch } from '../trace/events.js';
 import { Run } from './apply.js';
@@ -20,6 +21,8 @@ export interface BackendRun {
   effective: Record<string, unknown>;
   machine: Machine;
   metrics: MetricsCollector;
+  /** `--timeline`: samples this run's machine at bucket ends; null when off. */
+  timeline: TimelineCollector | null;
   run: Run;
 }
 
@@ -30,6 +33,19 @@ export interface Cursor {
   /** Global index of the event being applied, and the position of the run applying it. */
   event: number;
   run: number;
+  /** The runs' timelines (null when off) and the trace time of their next bucket end. */
+  timelines: TimelineCollector[] | null;
+  nextBoundary: number;
+}
+
+export const newCursor = (): Cursor => ({ batch: null, i: 0, event: 0, run: 0, timelines: null, nextBoundary: Infinity });
+
+/** Hands the runs' timelines to the cursor, which samples them at bucket ends (applyBatch). */
+export function startTimelines(cursor: Cursor, runs: readonly BackendRun[]): void {
+  const timelines = runs.flatMap((r) => (r.timeline ? [r.timeline] : []));
+  if (timelines.length === 0) return;
+  cursor.timelines = timelines;
+  cursor.nextBoundary = timelines[0].nextBoundary;
 }
 
 export interface RunOptions {
@@ -39,6 +55,7 @@ export interface RunOptions {
   strings: string[];
   strict?: boolean;
   watch?: WatchRange;
+  timeline?: TimelineOptions;
   /** A warning raised while applying `cursor.event` to run `index`. */
   onWarning: (text: string, event: number, index: number) => void;
 }
@@ -60,7 +77,8 @@ export function createRun(choice: BackendChoice, index: number, o: RunOptions, c
     o.onWarning(`backend ${choice.label}: ${where}: ${op} ${why} (counted in unsupported.${op}; further ones not shown)`, cursor.event, index);
   };
   const metrics = new MetricsCollector(machine, config.metrics.pingPongNs);
-  return { choice, config, eventNs: config.timing.eventNs, effective, machine, metrics, run: new Run(machine, metrics, o.strings, o.file) };
+  const timeline = o.timeline ? new TimelineCollector(machine, metrics, o.timeline) : null;
+  return { choice, config, eventNs: config.timing.eventNs, effective, machine, metrics, timeline, run: new Run(machine, metrics, o.strings, o.file) };
 }
 
 /**
@@ -76,6 +94,14 @@ export function applyBatch(runs: BackendRun[], b: EventBatch, first: number, cur
     const time = b.time[i];
     cursor.i = i;
     cursor.event = index;
+    // Timeline: the state before the first event at or past a bucket end is sampled; without a
+    // timeline the boundary is Infinity and this never fires (times are the same in every run
+    // that keeps one: a replay's runs share the config's eventNs).
+    const timelines = cursor.timelines;
+    if (timelines !== null) {
+      const t = time === time ? time : index * runs[0].eventNs;
+      if (t >= cursor.nextBoundary) cursor.nextBoundary = advanceTimelines(timelines, t);
+    }
     for (let r = 0; r < runs.length; r++) {
       cursor.run = r;
       const run = runs[r];
@@ -92,7 +118,7 @@ export function applyBatch(runs: BackendRun[], b: EventBatch, first: number, cur
 
 /** The backend's section of report@1 (before schema validation). */
 export function backendSection(r: BackendRun, watch: boolean): Record<string, unknown> {
-  const { choice, config, effective, machine, metrics } = r;
+  const { choice, config, effective, machine, metrics, timeline } = r;
   const s = metrics.finish();
   return {
     label: choice.label,
@@ -102,6 +128,7 @@ export function backendSection(r: BackendRun, watch: boolean): Record<string, un
     config: { variant: choice.variant, kernelModel: machine.spec.kernel.model, ...effective },
     ...s,
     unsupported: Object.fromEntries([...machine.unsupported.entries()].sort()),
+    ...(timeline ? { timeline: timeline.finish() } : {}),
     cost: estimateCost(config, { remoteByPair: metrics.remoteByPair(), movedByPair: metrics.movedByPair }),
     ...(watch ? { explain: explainSection(machine) } : {}),
   };

@@ -1,6 +1,7 @@
 // Messages between the engine's main thread (threads.ts) and its backend workers
 // (backend-worker.ts). Batches travel as copies of their used prefix, field by field.
 import type { Config } from '../config/index.js';
+import type { TimelineOptions } from '../metrics/timeline.js';
 
 /** EventBatch's arrays, in the order a batch message carries them. */
 export const BATCH_FIELDS = [
@@ -14,6 +15,7 @@ export interface WorkerInit {
   indices: number[];
   file: string;
   strict: boolean;
+  timeline?: TimelineOptions;
 }
 
 export type ToWorker =

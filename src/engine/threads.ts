@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { BackendChoice } from '../backends/registry.js';
 import type { Config } from '../config/index.js';
 import { CdmError, ConfigError, ExitCode, TraceDataError, UsageError } from '../errors.js';
+import type { TimelineOptions } from '../metrics/timeline.js';
 import type { EventBatch, TraceInfo } from '../trace/events.js';
 import { EventCounter, type EngineOutcome } from './outcome.js';
 import { BATCH_FIELDS, type FromWorker, type WorkerError } from './thread-protocol.js';
@@ -21,6 +22,7 @@ export interface ThreadedOptions {
   backends: BackendChoice[];
   workers: number;
   strict: boolean;
+  timeline?: TimelineOptions;
   onWarning?: (warning: string) => void;
   onProgress?: (events: number) => void;
 }
@@ -96,7 +98,7 @@ export async function replayInWorkers(
       worker.on('error', crash);
       worker.on('exit', (code) => crash(new Error(`engine: a backend worker exited (code ${code}) before finishing`)));
     });
-    worker.postMessage({ type: 'init', init: { config: o.config, labels: lane.labels, indices: lane.indices, file: trace.info.path, strict: o.strict } });
+    worker.postMessage({ type: 'init', init: { config: o.config, labels: lane.labels, indices: lane.indices, file: trace.info.path, strict: o.strict, timeline: o.timeline } });
   }
 
   const counter = new EventCounter(o.config.timing.eventNs);

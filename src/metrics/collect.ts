@@ -41,6 +41,8 @@ export class MetricsCollector {
   private readonly left = new PageMap(256);
   private leftAt = new Float64Array(256);
   private leftCount = 0;
+  /** Told of each migration record as it is consumed (the timeline); null when nobody listens. */
+  onMigration: ((time: number, trigger: number, failed: boolean, pingPong: boolean) => void) | null = null;
 
   constructor(private readonly m: Machine, private readonly pingPongNs: number) {
     m.migrations.onFlush = (log) => this.consume(log);
@@ -54,6 +56,7 @@ export class MetricsCollector {
         const reason = OUTCOMES[log.outcome[i]];
         this.failedBy[reason] = (this.failedBy[reason] ?? 0) + 1;
         this.failed++;
+        this.onMigration?.(log.time[i], log.trigger[i], true, false);
         continue;
       }
       this.moved++;
@@ -66,7 +69,9 @@ export class MetricsCollector {
       else if (isDevice(from) && !isDevice(to)) this.toHost++;
       // Ping-pong: the page returns to the node it last left within pingPongNs.
       const key = this.left.get(log.space[i], log.index[i]);
-      if (key >= 0 && (key & 0xff) === to && log.time[i] - this.leftAt[key >> 8] <= this.pingPongNs) this.pingPong++;
+      const pingPong = key >= 0 && (key & 0xff) === to && log.time[i] - this.leftAt[key >> 8] <= this.pingPongNs;
+      if (pingPong) this.pingPong++;
+      this.onMigration?.(log.time[i], log.trigger[i], false, pingPong);
       if (from >= 0) this.noteLeft(log.space[i], log.index[i], from, log.time[i], key);
     }
   }

@@ -3,6 +3,7 @@
 import { UsageError } from '../errors.js';
 import type { Colour } from './colour.js';
 import { renderCsv } from './render-csv.js';
+import { renderHtml } from './render-html.js';
 import { renderJson } from './render-json.js';
 import { renderMarkdown } from './render-markdown.js';
 import { renderTable } from './render-table.js';
@@ -20,6 +21,7 @@ const RENDERERS: ReadonlyMap<string, Renderer> = new Map<string, Renderer>([
   ['json', (report) => renderJson(report)],
   ['csv', (report) => renderCsv(report)],
   ['markdown', (report) => renderMarkdown(report)],
+  ['html', (report) => renderHtml(report)],
 ]);
 
 /** Known format names, in the order `--help` lists them. */

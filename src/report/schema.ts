@@ -115,10 +115,45 @@ const NodeUse = obj({
   }),
 });
 
+// The `timeline` section (html, --timeline): at most a fixed number of buckets in trace time,
+// whatever the trace length. Counters are per bucket; `used_pages` and `accounting` are the state
+// at the bucket's end. Documented in README "Timeline".
+const TimelineBucket = obj({
+  start_ns: ns,
+  accesses: count,
+  remote_accesses: count,
+  faults: obj({ cpu: count, device: count, device_private_cpu_faults: count }),
+  reclaim: obj({ pages_scanned: count, pages_reclaimed: count, kswapd_wakeups: count, direct_reclaims: count }),
+  oom_kills: count,
+  migrations: obj({ total: count, ping_pong: count, failed: count, by_trigger: counts() }),
+  used_pages: counts(), // by node id
+  accounting: obj({
+    resident_pages: count, // the truth
+    resident_device_pages: count,
+    vmrss_pages: count, // what the kernel shows
+    smaps_rss_pages: count,
+    numa_maps_pages: count,
+    memcg_current_pages: count, // memory.current summed over the top-level cgroups
+  }),
+});
+
+const Heatmap = obj({
+  region_pages: z.number().int().positive(), // base pages per row
+  overflow: z.boolean(), // more address spaces than rows: the last row also holds the rest
+  rows: z.array(obj({ space: z.string(), start: z.string().regex(/^0x[0-9a-f]+$/) })),
+  // one string per bucket, one character per row: node id in base 36, "." for no page
+  cells: z.array(z.string().regex(/^[0-9a-z.]*$/)),
+});
+
 const Timeline = obj({
   bucket_ns: z.number().positive(),
-  // one entry per bucket: its start and any numeric series (accesses, remote, migrations, ...)
-  buckets: z.array(ordered(z.object({ start_ns: ns }).catchall(z.number()))),
+  buckets: z.array(TimelineBucket).min(1),
+  heatmap: Heatmap,
+}).superRefine((t, ctx) => {
+  if (t.heatmap.cells.length !== t.buckets.length) ctx.addIssue({ code: 'custom', path: ['heatmap', 'cells'], message: 'needs one column per bucket' });
+  const rows = t.heatmap.rows.length;
+  const bad = t.heatmap.cells.findIndex((c) => c.length !== rows);
+  if (bad >= 0) ctx.addIssue({ code: 'custom', path: ['heatmap', 'cells', bad], message: `needs one cell per row (${rows})` });
 });
 
 const Cost = obj({

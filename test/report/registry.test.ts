@@ -5,8 +5,8 @@ import { getRenderer, rendererNames } from '../../src/report/registry.js';
 import { sampleReport } from './sample-report.js';
 
 describe('renderer registry', () => {
-  it('knows table, json, csv and markdown', () => {
-    expect(rendererNames()).toEqual(['table', 'json', 'csv', 'markdown']);
+  it('knows table, json, csv, markdown and html', () => {
+    expect(rendererNames()).toEqual(['table', 'json', 'csv', 'markdown', 'html']);
     expect(getRenderer('csv')(sampleReport(), { colour: NO_COLOUR }).startsWith('backend,metric,value\n')).toBe(true);
     expect(getRenderer('markdown')(sampleReport(), { colour: NO_COLOUR }).startsWith('### ')).toBe(true);
     expect(getRenderer('json')(sampleReport(), { colour: NO_COLOUR }).startsWith('{\n')).toBe(true);
@@ -22,7 +22,7 @@ describe('renderer registry', () => {
     }
     expect(err).toBeInstanceOf(UsageError);
     expect((err as UsageError).exitCode).toBe(ExitCode.usage);
-    expect((err as Error).message).toBe('unknown format "xml" (known: table, json, csv, markdown)');
+    expect((err as Error).message).toBe('unknown format "xml" (known: table, json, csv, markdown, html)');
     expect(() => getRenderer('toString')).toThrow(UsageError);
   });
 });

@@ -84,13 +84,40 @@ function backend(k: Knobs): BackendReport {
     unsupported: { ...k.unsupported },
     oom_kills: k.oomKills,
     skipped_after_kill: k.skipped,
-    ...(k.timeline
-      ? { timeline: { bucket_ns: 250_000_000, buckets: Array.from({ length: 10 }, (_, i) => ({ start_ns: i * 250_000_000, accesses: 4096, remote: 100 + i })) } }
-      : {}),
+    ...(k.timeline ? { timeline: sampleTimeline(k.ram, k.device, k.pingPong) } : {}),
     cost: {
       estimated_access_ns: k.costAccess, estimated_migration_ns: k.costMigration,
       estimated_total_ns: k.costAccess + k.costMigration, label: 'estimate',
       params: { links: [{ node: 1, latencyNs: 800, bandwidthGBps: 64 }], localNs: 90 },
+    },
+  };
+}
+
+/** Ten 250 ms buckets: device use ramps up, a few migrations per bucket, a four-row heatmap. */
+export function sampleTimeline(ram: number, device: number, pingPong: number): NonNullable<BackendReport['timeline']> {
+  const n = 10;
+  return {
+    bucket_ns: 250_000_000,
+    buckets: Array.from({ length: n }, (_, i) => ({
+      start_ns: i * 250_000_000,
+      accesses: 4096,
+      remote_accesses: 100 + i,
+      faults: { cpu: 900, device: 200, device_private_cpu_faults: 0 },
+      reclaim: { pages_scanned: 64 * i, pages_reclaimed: 50 * i, kswapd_wakeups: i % 3 === 0 ? 1 : 0, direct_reclaims: 0 },
+      oom_kills: i === 7 ? 1 : 0,
+      migrations: { total: 30, ping_pong: i === 5 ? pingPong : 0, failed: 0, by_trigger: { driver: 20, numa_balancing: 10 } },
+      used_pages: { 0: Math.round((ram * (i + 1)) / n), 1: Math.round((device * (i + 1)) / n) },
+      accounting: {
+        resident_pages: Math.round(((ram + device) * (i + 1)) / n), resident_device_pages: Math.round((device * (i + 1)) / n),
+        vmrss_pages: Math.round(((ram + device) * (i + 1)) / n), smaps_rss_pages: Math.round((ram * (i + 1)) / n),
+        numa_maps_pages: Math.round((ram * (i + 1)) / n), memcg_current_pages: Math.round(((ram + device) * (i + 1)) / n),
+      },
+    })),
+    heatmap: {
+      region_pages: 512,
+      overflow: false,
+      rows: [{ space: 'pid 1', start: '0x400000' }, { space: 'pid 1', start: '0x600000' }, { space: 'pid 2', start: '0x7f0000000000' }, { space: 'file /data/in.bin', start: '0x0' }],
+      cells: Array.from({ length: n }, (_, i) => (i < 2 ? '0..0' : i < 6 ? '010.' : '1100')),
     },
   };
 }
