@@ -7,7 +7,7 @@ import {
   KIND_BYTES, lookupOp, matchName, parseFlags, parseNodes, POLICY_BYTES, S, scanAgent, scanInt, scanTime, scanU64,
 } from './csv-fields.js';
 import { COLUMN_NAMES, K } from './csv-header.js';
-import { decimalString, opRuleError, TimeRebaser } from './csv-rules.js';
+import { decimalString, opRuleError, TimeRebaser, usualRow } from './csv-rules.js';
 
 export class RowBuilder {
   readonly batch: EventBatch;
@@ -109,8 +109,10 @@ export class RowBuilder {
   /** Checks that need the whole row (what each op requires), then commits its time. */
   protected finish(n: number): void {
     const b = this.batch;
-    const err = opRuleError(b, n, this.hasAddr);
-    if (err !== null) throw this.error(`column "${err[0]}"`, err[1], err[2]);
+    if (!usualRow(b.op[n], this.hasAddr, b.flags[n])) {
+      const err = opRuleError(b, n, this.hasAddr);
+      if (err !== null) throw this.error(`column "${err[0]}"`, err[1], err[2]);
+    }
     if (!this.hasTimeColumn) return;
     if (!this.hasTime) {
       b.time[n] = NaN;
