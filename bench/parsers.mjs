@@ -1,4 +1,4 @@
-// Measures candidate CSV parsers on a generated trace@1 file, streamed in 256 KiB chunks as the
+// Measures candidate CSV parsers on a generated trace@1 file, streamed in 1 MiB chunks as the
 // real input layer does; each is run RUNS times (default 3) and the best run is kept, since other
 // work on the machine only ever slows a run down. Run: node bench/parsers.mjs [rows] [runs]
 // csv-parse and udsv are optional: install them anywhere on the resolve path to include them.
@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 
 const ROWS = Number(process.argv[2] ?? 3_000_000);
 const RUNS = Number(process.argv[3] ?? 3);
-const CHUNK = 256 * 1024;
+const CHUNK = 1 << 20;
 const file = path.join(os.tmpdir(), `cdm-replay-bench-${ROWS}.csv`);
 
 function generate() {

@@ -25,32 +25,51 @@ export function scanU64(b: Uint8Array, p: number, end: number): number {
 
 /** Hex digits (after the 0x) of a value < 2^64 into S.hi / S.lo. */
 export function scanHex(b: Uint8Array, p: number, end: number): number {
+  // int32 halves: lo keeps the last 8 digits, hi the 8 before, whatever shifts out of hi must
+  // be a leading zero (checked only when there are more than 16 digits).
   let hi = 0;
   let lo = 0;
   const s = p;
   for (; p < end; p++) {
     const d = HEX[b[p]];
     if (d < 0) break;
-    if (hi >= 0x10000000) return -1; // a 17th significant hex digit: >= 2^64
-    hi = ((hi << 4) | (lo >>> 28)) >>> 0;
-    lo = ((lo << 4) | d) >>> 0;
+    hi = (hi << 4) | (lo >>> 28);
+    lo = (lo << 4) | d;
   }
   if (p === s) return -1;
-  S.hi = hi;
-  S.lo = lo;
+  if (p - s > 16) {
+    let z = s;
+    while (b[z] === 48) z++;
+    if (p - z > 16) return -1; // a 17th significant hex digit: >= 2^64
+  }
+  S.hi = hi >>> 0;
+  S.lo = lo >>> 0;
   return p;
 }
 
 /** Decimal digits of a value < 2^64 into S.hi / S.lo. */
 function scanDec64(b: Uint8Array, p: number, end: number): number {
-  let hi = 0;
-  let lo = 0;
   const s = p;
+  let v = 0;
   for (; p < end; p++) {
     const d = b[p] - 48;
     if (d < 0 || d > 9) break;
+    v = v * 10 + d;
+  }
+  if (p === s) return -1;
+  if (p - s > 15) return scanDec64Long(b, s, p); // v may have rounded: above 2^53
+  S.lo = v >>> 0; // v mod 2^32, exact
+  S.hi = (v - S.lo) / TWO32;
+  return p;
+}
+
+/** scanDec64 for more than 15 digits, in b[p, e) (all digits). */
+function scanDec64Long(b: Uint8Array, p: number, e: number): number {
+  let hi = 0;
+  let lo = 0;
+  for (; p < e; p++) {
     // Base-2^32 long multiplication in doubles: every intermediate stays below 2^53.
-    lo = lo * 10 + d;
+    lo = lo * 10 + b[p] - 48;
     hi *= 10;
     if (lo >= TWO32) {
       const carry = Math.floor(lo / TWO32);
@@ -59,7 +78,6 @@ function scanDec64(b: Uint8Array, p: number, end: number): number {
     }
     if (hi >= TWO32) return -1;
   }
-  if (p === s) return -1;
   S.hi = hi;
   S.lo = lo;
   return p;
@@ -76,15 +94,23 @@ export function scanTime(b: Uint8Array, p: number, end: number): number {
   if (p === s) return -1;
   while (s < p - 1 && b[s] === 48) s++; // leading zeros do not count towards the 19 digits
   if (p - s > 19) return -1;
-  const m = p - s > 9 ? p - 9 : s;
-  let lo = 0;
-  for (let i = m; i < p; i++) lo = lo * 10 + b[i] - 48;
-  let hi = 0;
-  for (let i = s; i < m; i++) hi = hi * 10 + b[i] - 48;
+  // Branch-free split and one helper for both halves: while times are below 1e9 the high half
+  // has no digits, and code of its own would reach the optimiser without type feedback and
+  // deopt at the first time above (mid-trace).
+  const m = Math.max(s, p - 9);
+  const lo = decimal(b, m, p);
+  const hi = decimal(b, s, m);
   if (hi > 9223372036 || (hi === 9223372036 && lo >= 854775808)) return -1;
   S.hi = hi;
   S.lo = lo;
   return p;
+}
+
+/** The value of the decimal digits b[s, e), at most 15 of them (exact in a double). */
+function decimal(b: Uint8Array, s: number, e: number): number {
+  let v = 0;
+  for (; s < e; s++) v = v * 10 + b[s] - 48;
+  return v;
 }
 
 /** A non-negative int32 in decimal into S.v. */

@@ -1,6 +1,6 @@
 // trace@1 columns, the header row and the `# cdm-replay trace@1 key=value` metadata line.
 import { TraceDataError } from '../errors.js';
-import { EventBatch, NONE, OP_NAMES } from './events.js';
+import { encodeCpu, EventBatch, NONE, OP_NAMES } from './events.js';
 
 /** Column kinds, the header maps each position to one (SKIP: an ignored unknown column). */
 export const K = {
@@ -57,16 +57,54 @@ export function parseHeader(names: readonly string[], ignoreColumns: boolean, fi
   return kinds;
 }
 
-/** Defaults for columns the header lacks: set once per batch, since rows never write them. */
+/** What a column holds when it is absent or empty (time: NaN, which RowBuilder.finish writes per row). */
+function fillDefault(batch: EventBatch, kind: number): void {
+  switch (kind) {
+    case K.ADDR:
+      batch.addrHi.fill(0);
+      batch.addrLo.fill(0);
+      break;
+    case K.LEN:
+      batch.len.fill(NaN);
+      break;
+    case K.PID:
+      batch.pid.fill(1);
+      break;
+    case K.TID:
+      batch.tid.fill(NONE);
+      break;
+    case K.AGENT:
+      batch.agent.fill(encodeCpu(0));
+      break;
+    case K.KIND:
+    case K.POLICY:
+    case K.NODES:
+    case K.FLAGS:
+      (kind === K.KIND ? batch.kind : kind === K.POLICY ? batch.policy : kind === K.NODES ? batch.nodes : batch.flags).fill(0);
+      break;
+    case K.MEMCG:
+      batch.memcg.fill(NONE);
+      break;
+    case K.FILE:
+      batch.file.fill(NONE);
+      break;
+    default: // op (never empty), time, ignored columns
+  }
+}
+
+/** Defaults for columns the header lacks: set once, since rows never write them. */
 export function fillAbsentColumns(batch: EventBatch, kinds: Uint8Array): void {
-  const has = (k: number): boolean => kinds.includes(k);
-  if (!has(K.LEN)) batch.len.fill(NaN);
-  if (!has(K.TIME)) batch.time.fill(NaN);
-  if (!has(K.PID)) batch.pid.fill(1);
-  if (!has(K.TID)) batch.tid.fill(NONE);
-  if (!has(K.MEMCG)) batch.memcg.fill(NONE);
-  if (!has(K.FILE)) batch.file.fill(NONE);
-  // addr, agent (cpu0), kind, policy, nodes and flags default to 0, as a new typed array is.
+  if (!kinds.includes(K.TIME)) batch.time.fill(NaN);
+  for (let kind = 1; kind < COLUMN_NAMES.length; kind++) if (!kinds.includes(kind)) fillDefault(batch, kind);
+}
+
+/**
+ * Empty-field values of the header's kind, policy, nodes, flags, memcg and file columns for the
+ * whole batch, written before its first row so the fast path can skip these (mostly empty)
+ * fields; each must equal what RowBuilder.setField writes for an empty field.
+ */
+export function fillEmptyFields(batch: EventBatch, kinds: Uint8Array): void {
+  for (let c = 0; c < kinds.length; c++) if (kinds[c] >= K.KIND) fillDefault(batch, kinds[c]);
 }
 
 const META = /^#\s*cdm-replay\s+(trace@\S*)(.*)$/;

@@ -1,9 +1,9 @@
 // The trace@1 row parser. Two paths share the field setters of RowBuilder (csv-row.ts): a fast
 // path for the common unquoted row (scan bytes, parse numbers in place, no strings) and an exact
 // RFC 4180 path that takes any row the fast path is unsure of, so one place reports every error.
-import type { ReadOptions, TraceInfo } from './events.js';
+import { encodeCpu, NONE, type ReadOptions, type TraceInfo } from './events.js';
 import { lookupOp, S, scanAgent, scanInt, scanTime, scanU64 } from './csv-fields.js';
-import { EXPECTED, fillAbsentColumns, K, parseHeader, parseMetaComment } from './csv-header.js';
+import { EXPECTED, fillAbsentColumns, fillEmptyFields, K, parseHeader, parseMetaComment } from './csv-header.js';
 import { RowBuilder } from './csv-row.js';
 import { clip, INCOMPLETE, RecordSplitter, SPLIT_ERROR } from './csv-split.js';
 
@@ -51,110 +51,132 @@ export class Trace1Parser extends RowBuilder {
       p = this.readHeader(buf, p, final);
       if (this.kinds === null) return p;
     }
+    // A new batch: the values of empty fields the fast path skips (the exact path writes them).
+    if (this.batch.count === 0) fillEmptyFields(this.batch, this.kinds);
     return this.exactOnly ? this.exactLoop(buf, p, final) : this.fastLoop(buf, p, final);
   }
 
   private fastLoop(buf: Buffer, p: number, final: boolean): number {
-    const end = buf.length;
+    // Rows before the chunk's last LF are complete, and an LF stops every scan, so plainRows needs
+    // no end checks; after that LF comes a partial row, or the unterminated last one when final.
+    const limit = buf.lastIndexOf(LF) + 1;
     const batch = this.batch;
-    const cap = batch.capacity;
+    while (batch.count < batch.capacity && p < buf.length) {
+      if (p < limit) {
+        p = this.plainRows(buf, p, limit);
+        if (p >= limit || batch.count >= batch.capacity) continue;
+      } else if (!final) {
+        break;
+      }
+      const r = this.exactRecord(buf, p, final); // a row plainRows left, or the last one
+      if (r === INCOMPLETE) break;
+      p = r;
+    }
+    return p;
+  }
+
+  /**
+   * Parses plain rows of buf[p, limit) (limit follows an LF) into the batch. Returns where it
+   * stopped: at limit, with the batch full, or at a row for the exact path (a quote, a comment or
+   * blank with spaces, an odd line end, a bad value), which then decides and reports.
+   */
+  private plainRows(buf: Buffer, p: number, limit: number): number {
+    const batch = this.batch;
     const kinds = this.kinds as Uint8Array;
     const last = kinds.length - 1;
     const { op, addrHi, addrLo, len, pid, tid, agent, line: lines } = batch;
+    let n = batch.count;
     let line = this.line;
-    while (p < end && batch.count < cap) {
-      const rs = p;
-      const n = batch.count;
-      const b0 = buf[p];
-      if (b0 === LF) {
+    rows: while (p < limit && n < batch.capacity) {
+      if (buf[p] === LF) {
         p++;
-        line++;
+        this.line = ++line;
         continue;
       }
-      let ok = ODD_START[b0] === 0;
+      if (ODD_START[buf[p]] !== 0) break;
+      let q = p;
       let hasAddr = false;
       let hasTime = false;
-      for (let c = 0; ok; c++) {
-        const fs = p;
+      for (let c = 0; ; c++) {
+        // An empty field gets its column's empty value (as setField would); a quote where a value
+        // or an empty field ends is no delimiter, so the check after the switch sends it on.
         const kind = kinds[c];
-        // The hot columns parse while they scan; the rest find their end and use setField.
-        if (p < end && STOP[buf[p]] === 0 && kind <= K.AGENT && kind !== K.SKIP) {
-          switch (kind) {
-            case K.OP:
-              while (p < end && STOP[buf[p]] === 0) p++;
-              ok = (op[n] = lookupOp(buf, fs, p)) !== 0;
-              break;
-            case K.ADDR:
-              p = scanU64(buf, p, end);
-              addrHi[n] = S.hi;
-              addrLo[n] = S.lo;
-              hasAddr = true;
-              break;
-            case K.LEN:
-              p = scanU64(buf, p, end);
-              len[n] = S.hi * 4294967296 + S.lo;
-              ok = S.hi < 0x200000 && (S.hi | S.lo) !== 0; // 0 < len < 2^53
-              break;
-            case K.TIME:
-              p = scanTime(buf, p, end);
-              this.tHi = S.hi;
-              this.tLo = S.lo;
-              hasTime = true;
-              break;
-            case K.PID:
-              p = scanInt(buf, p, end);
-              pid[n] = S.v;
-              break;
-            case K.TID:
-              p = scanInt(buf, p, end);
-              tid[n] = S.v;
-              break;
-            default: // K.AGENT
-              p = scanAgent(buf, p, end);
-              agent[n] = S.v;
-          }
-        } else {
-          while (p < end && STOP[buf[p]] === 0) p++;
-          if (p >= end && !final) {
-            ok = false; // incomplete: nothing may be interned from half a field
+        const empty = STOP[buf[q]] !== 0;
+        switch (kind) {
+          case K.OP: {
+            const s = q;
+            while (STOP[buf[q]] === 0) q++;
+            if ((op[n] = lookupOp(buf, s, q)) === 0) break rows;
             break;
           }
-          ok = (p >= end || buf[p] !== QUOTE) && this.setField(kind, buf, fs, p, n);
+          case K.ADDR:
+            if (empty) {
+              addrHi[n] = addrLo[n] = 0;
+              break;
+            }
+            q = scanU64(buf, q, limit);
+            if (q < 0) break rows;
+            addrHi[n] = S.hi;
+            addrLo[n] = S.lo;
+            hasAddr = true;
+            break;
+          case K.TIME:
+            if (empty) break;
+            q = scanTime(buf, q, limit);
+            if (q < 0) break rows;
+            this.tHi = S.hi;
+            this.tLo = S.lo;
+            hasTime = true;
+            break;
+          case K.LEN:
+            if (empty) {
+              len[n] = NaN;
+              break;
+            }
+            q = scanU64(buf, q, limit);
+            if (q < 0 || S.hi >= 0x200000 || (S.hi | S.lo) === 0) break rows; // 0 < len < 2^53
+            len[n] = S.hi * 4294967296 + S.lo;
+            break;
+          case K.PID:
+          case K.TID:
+            if (empty) S.v = kind === K.PID ? 1 : NONE;
+            else if ((q = scanInt(buf, q, limit)) < 0) break rows;
+            (kind === K.PID ? pid : tid)[n] = S.v;
+            break;
+          case K.AGENT:
+            if (empty) S.v = encodeCpu(0);
+            else if ((q = scanAgent(buf, q, limit)) < 0) break rows;
+            agent[n] = S.v;
+            break;
+          default: {
+            // The rest, empty: the value fillEmptyFields wrote; else setField, on a whole field only
+            // (it interns strings).
+            const s = q;
+            while (STOP[buf[q]] === 0) q++;
+            if (!empty && kind !== K.SKIP && (buf[q] === QUOTE || !this.setField(kind, buf, s, q, n))) break rows;
+          }
         }
-        if (!ok || p < 0) {
-          ok = false; // malformed, or a quote: the exact path decides and reports
-          break;
-        }
-        if (p >= end) {
-          if (!final || c < last) ok = false;
-          break;
-        }
+        const d = buf[q];
         if (c === last) {
-          // Line end; a CR at the chunk's end (or a lone one) goes the exact way.
-          if (buf[p] === LF) p++;
-          else if (buf[p] === CR && buf[p + 1] === LF) p += 2;
-          else ok = false;
+          if (d === LF) q++;
+          else if (d === CR && buf[q + 1] === LF) q += 2;
+          else break rows;
           break;
         }
-        ok = buf[p] === COMMA;
-        p++;
-      }
-      if (ok) {
-        this.line = line;
-        this.hasAddr = hasAddr;
-        this.hasTime = hasTime;
-        this.finish(n);
-        lines[n] = line++;
-        batch.count = n + 1;
-        continue;
+        if (d !== COMMA) break rows;
+        q++;
       }
       this.line = line;
-      const r = this.exactRecord(buf, rs, final);
-      if (r === INCOMPLETE) return rs;
-      p = r;
-      line = this.line;
+      this.hasAddr = hasAddr;
+      this.hasTime = hasTime;
+      this.finish(n);
+      lines[n] = line;
+      this.line = ++line;
+      batch.count = ++n;
+      p = q;
     }
-    this.line = line;
+    // Nothing to store here: the first exit comes only after the optimiser has compiled the loop
+    // (OSR), and code it has no feedback for would deopt.
     return p;
   }
 

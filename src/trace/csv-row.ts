@@ -7,7 +7,7 @@ import {
   KIND_BYTES, lookupOp, matchName, parseFlags, parseNodes, POLICY_BYTES, S, scanAgent, scanInt, scanTime, scanU64,
 } from './csv-fields.js';
 import { COLUMN_NAMES, K } from './csv-header.js';
-import { decimalString, opRuleError, TimeRebaser } from './csv-rules.js';
+import { decimalString, opRuleError, TimeRebaser, usualRow } from './csv-rules.js';
 
 export class RowBuilder {
   readonly batch: EventBatch;
@@ -108,20 +108,27 @@ export class RowBuilder {
 
   /** Checks that need the whole row (what each op requires), then commits its time. */
   protected finish(n: number): void {
+    // Small, so the fast path can inline it: the error paths are calls of their own.
     const b = this.batch;
-    const err = opRuleError(b, n, this.hasAddr);
-    if (err !== null) throw this.error(`column "${err[0]}"`, err[1], err[2]);
+    if (!usualRow(b.op[n], this.hasAddr, b.flags[n])) this.checkOpRules(n);
     if (!this.hasTimeColumn) return;
     if (!this.hasTime) {
       b.time[n] = NaN;
       return;
     }
     const t = this.times.rebase(this.tHi, this.tLo);
-    if (t < 0) {
-      this.fail(K.TIME, decimalString(this.tHi, this.tLo), `is not non-decreasing (expected >= ${this.times.previous()}, the previous event's time)`);
-    }
+    if (t < 0) this.timeError();
     if (this.info.startTime === null) this.info.startTime = this.times.start;
     b.time[n] = t;
+  }
+
+  private checkOpRules(n: number): void {
+    const err = opRuleError(this.batch, n, this.hasAddr);
+    if (err !== null) throw this.error(`column "${err[0]}"`, err[1], err[2]);
+  }
+
+  private timeError(): never {
+    this.fail(K.TIME, decimalString(this.tHi, this.tLo), `is not non-decreasing (expected >= ${this.times.previous()}, the previous event's time)`);
   }
 
   protected fail(kind: number, value: string, expected: string): never {

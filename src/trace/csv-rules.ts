@@ -22,6 +22,12 @@ FLAGS_OK[Op.madvise] = Flag.hugepage | Flag.nohugepage;
 
 const flagNames = (mask: number, sep: string): string => FLAG_NAMES.filter((n) => mask & Flag[n]).join(sep);
 
+/** True for the usual row, which opRuleError passes: no flags, and an address if the op needs one. */
+export function usualRow(op: number, hasAddr: boolean, flags: number): boolean {
+  const needs = NEEDS[op];
+  return flags === 0 && (needs === 0 || (needs === NEEDS_ADDR && hasAddr));
+}
+
 /**
  * Checks row n against its op's requirements. Returns null when fine, else [column, value,
  * expected] for a TraceDataError (allocating only then).

@@ -3,13 +3,18 @@
 // work. sha256 covers the bytes as given (compressed for .gz), hashed as they stream past, and
 // nothing is held beyond a chunk or two: memory does not grow with the trace.
 import { createHash, type Hash } from 'node:crypto';
+import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CdmError, TraceDataError, UsageError } from '../errors.js';
 
-/** Read size: large enough that per-chunk overhead vanishes, small enough to stay cache-friendly. */
-const CHUNK = 256 * 1024;
+/**
+ * Read size: large enough that per-chunk overhead (a hash update, a row carried across the join,
+ * a stream hand-off) vanishes, small enough that memory stays flat. 1 MiB read the 2M-row bench
+ * trace faster than 256 KiB.
+ */
+const CHUNK = 1 << 20;
 
 export interface TraceInput {
   /** The name used in messages: the path, or `<stdin>`. */
@@ -31,22 +36,48 @@ export interface OpenInputOptions {
 export async function openInput(path: string, options: OpenInputOptions = {}): Promise<TraceInput> {
   if (path === '-') return openReadable(options.stdin ?? process.stdin, '<stdin>');
   let handle: FileHandle | undefined;
+  let regular: boolean;
   try {
     handle = await open(path, 'r');
+    const stat = await handle.stat();
     // Reads from a directory fail only later (EISDIR); FIFOs and /dev/stdin are fine.
-    if ((await handle.stat()).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    regular = stat.isFile();
   } catch (err) {
     await handle?.close();
     throw readError(path, err);
   }
-  return openReadable(handle.createReadStream({ highWaterMark: CHUNK }), path);
+  return openChunks(regular ? fileChunks(handle) : handle.createReadStream({ highWaterMark: CHUNK }), path);
 }
 
 /** Wraps any byte stream (stdin, a file stream, a test stream) the same way as openInput. */
-export async function openReadable(stream: Readable, name: string): Promise<TraceInput> {
+export function openReadable(stream: Readable, name: string): Promise<TraceInput> {
+  return openChunks(stream, name);
+}
+
+/**
+ * A regular file, read synchronously: from the page cache a 1 MiB read takes about 0.1 ms,
+ * while an async read costs two thread hand-offs per chunk, and on a busy machine each waits
+ * for a time slice (the stream left the reader idle about a quarter of the time). Nothing else waits
+ * on the event loop meanwhile: the reader's consumer awaits each batch.
+ */
+async function* fileChunks(handle: FileHandle): AsyncGenerator<Buffer> {
+  try {
+    for (;;) {
+      const chunk = Buffer.allocUnsafeSlow(CHUNK); // a fresh one: consumers may hold earlier chunks
+      const n = readSync(handle.fd, chunk, 0, CHUNK, null);
+      if (n === 0) return;
+      yield n < CHUNK ? chunk.subarray(0, n) : chunk;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function openChunks(source: AsyncIterable<Buffer | string>, name: string): Promise<TraceInput> {
   const hash = createHash('sha256');
   const input = { name, gzip: false, chunks: undefined as unknown as AsyncGenerator<Buffer>, sha256: '' };
-  const raw = rawChunks(stream, hash, name, () => {
+  const raw = rawChunks(source, hash, name, () => {
     input.sha256 = hash.digest('hex');
   });
   // Peek until the two magic bytes are known (stdin may deliver a single byte first).
@@ -75,9 +106,9 @@ export async function* prepend(head: readonly Buffer[], rest: AsyncGenerator<Buf
   }
 }
 
-async function* rawChunks(stream: Readable, hash: Hash, name: string, done: () => void): AsyncGenerator<Buffer> {
+async function* rawChunks(source: AsyncIterable<Buffer | string>, hash: Hash, name: string, done: () => void): AsyncGenerator<Buffer> {
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    for await (const chunk of source) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       hash.update(bytes);
       yield bytes;

@@ -117,3 +117,44 @@ describe('metadata', () => {
       .toBe('t.csv:1: metadata: "b" is not key=value (expected key=value pairs separated by spaces)');
   });
 });
+
+// The fast path reads rows up to the chunk's last line feed without end checks, writes the values
+// of empty kind/policy/nodes/flags/memcg/file fields once per batch, and leaves quoted rows, odd
+// line ends and the unterminated last row to the exact path; these pin where the two meet.
+describe('fast path boundaries', () => {
+  const same = async (text: string, c: { chunks?: number[]; batchSize?: number }): Promise<void> => {
+    const options = { batchSize: c.batchSize };
+    const want = JSON.stringify(await read(text, { exactOnly: true, options }), bigintJson);
+    expect(JSON.stringify(await read(text, { chunks: c.chunks, options }), bigintJson), JSON.stringify(c)).toBe(want);
+  };
+
+  it('gives a batch\'s rows their empty values whichever path read the batch\'s first row', async () => {
+    const text = 'op,addr,kind,nodes,memcg,policy,flags,file\n'
+      + 'mbind,1,anon,3,/a,bind,move,/f\n'
+      + 'mbind,2,file,1,/b,interleave,strict,/g\n'
+      + '"read",3,,,,,,\n' // quoted: the exact path reads the first row of the second batch
+      + 'read,4,,,,,,\n'
+      + 'mbind,5,file,1,/b,interleave,strict,"x"\n'
+      + 'read,6,,,,,,\n';
+    for (const batchSize of [1, 2, 3]) await same(text, { batchSize });
+    for (let at = 1; at < text.length; at++) await same(text, { batchSize: 2, chunks: [at] });
+    const r = (await read(text, { options: { batchSize: 2 } })).rows;
+    const empty = [0, 0, null, 0, 0, null];
+    expect(r.map((x) => [x.kind, x.nodes, x.memcg, x.policy, x.flags, x.file])).toEqual([
+      [1, 8, '/a', 3, 1, '/f'], [2, 2, '/b', 6, 4, '/g'], empty, empty, [2, 2, '/b', 6, 4, 'x'], empty,
+    ]);
+  });
+
+  it('reads rows split anywhere, with CRLF, without a final newline, quoted, with any batch size', async () => {
+    const rowsText = ['read,0x7f000a087000,,cpu1,,,1000', 'write,4096,64,dev0,0-1,file,1732000000123456789',
+      '"fault",0x1,0x10,gpu2,,"anon",1732000000123456790', 'read,18446744073709547520,,cpu,,,1732000000123456790'];
+    for (const eol of ['\n', '\r\n']) {
+      for (const last of ['', eol]) {
+        const text = `op,addr,len,agent,nodes,kind,time${eol}${rowsText.join(eol)}${last}`;
+        const size = Buffer.byteLength(text);
+        for (let at = 1; at < size; at++) await same(text, { chunks: [at] });
+        for (const batchSize of [1, 2, 3]) await same(text, { batchSize, chunks: [7, 30, 11] });
+      }
+    }
+  });
+});

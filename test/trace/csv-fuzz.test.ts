@@ -62,6 +62,7 @@ async function outcome(text: string, c: ReadCase): Promise<string> {
 describe('fuzz', () => {
   it('fast path, exact path and random chunking agree on 400 random traces', async () => {
     const r = rng(20251125);
+    const rb = rng(7);
     let errors = 0;
     for (let t = 0; t < 400; t++) {
       const text = randomTrace(r);
@@ -71,6 +72,10 @@ describe('fuzz', () => {
       expect(await outcome(text, { exactOnly: true }), text).toBe(expected);
       const chunks = Array.from({ length: 4 }, () => 1 + Math.floor(r() * size));
       expect(await outcome(text, { chunks }), `${text} @ ${chunks.join(',')}`).toBe(expected);
+      // Tiny batches too (drawn apart, so the traces stay the same): batch starts meet every row kind.
+      const batchSize = 1 + Math.floor(rb() * 3);
+      expect(await outcome(text, { chunks, options: { batchSize } }), `${text} @ ${chunks.join(',')} batch ${batchSize}`)
+        .toBe(expected);
     }
     // Both outcomes must be well represented for the comparison to mean anything.
     expect(errors).toBeGreaterThan(50);

@@ -1,6 +1,6 @@
 // The input layer: files, stdin (as a Readable), gzip by magic bytes, sha256, error classes.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -58,13 +58,32 @@ describe('files', () => {
   });
 
   it('keeps chunks bounded however large the input', async () => {
-    const big = randomBytes(3 << 20);
+    const big = randomBytes(6 << 20);
     for (const data of [big, gzipSync(big)]) {
       const { data: out, sizes } = await drain(await openInput(file('big', data)));
       expect(out.equals(big)).toBe(true);
       expect(sizes.length).toBeGreaterThan(4);
-      expect(Math.max(...sizes)).toBeLessThanOrEqual(256 * 1024);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(1 << 20);
     }
+  });
+
+  it('streams what is not a regular file (a character device here) the same way', async () => {
+    const input = await openInput('/dev/null');
+    expect((await drain(input)).data.length).toBe(0);
+    expect(input.sha256).toBe(sha(Buffer.alloc(0)));
+  });
+
+  it.skipIf(!existsSync('/proc/self/fd'))('closes the file at the end and when the reader stops early', async () => {
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const path = file('early.csv', TEXT);
+    const before = fds();
+    await drain(await openInput(path));
+    expect(fds()).toBe(before);
+    const input = await openInput(path);
+    await input.chunks.next();
+    expect(fds()).toBe(before + 1);
+    await input.chunks.return(undefined);
+    expect(fds()).toBe(before);
   });
 
   it('makes a missing file or a directory a usage error (exit 2) naming the path', async () => {
