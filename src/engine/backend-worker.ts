@@ -8,7 +8,8 @@ import { CdmError, TraceDataError } from '../errors.js';
 import { PageTable } from '../sim/pagetable.js';
 import { EventBatch } from '../trace/events.js';
 import { applyBatch, backendSection, createRun, newCursor, startTimelines, type BackendRun, type Cursor } from './runs.js';
-import { BATCH_FIELDS, type FromWorker, type ToWorker, type WorkerError, type WorkerInit } from './thread-protocol.js';
+import { unpack } from './batch-pack.js';
+import type { FromWorker, ToWorker, WorkerError, WorkerInit } from './thread-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('backend worker: not started as a worker thread');
@@ -55,12 +56,10 @@ function handle(m: ToWorker, w: WorkerInit | null): void {
   if (m.type === 'batch') {
     for (const s of m.strings) strings.push(s);
     if (failed === null && w) {
-      const view = batch as unknown as Record<string, unknown>;
-      for (let k = 0; k < BATCH_FIELDS.length; k++) view[BATCH_FIELDS[k]] = m.arrays[k];
-      batch.count = m.count;
+      unpack(m.buffer, m.count, batch);
       applyBatch(runs, batch, m.first, cursor);
     }
-    post({ type: 'ack', failed: failed !== null });
+    port?.postMessage({ type: 'ack', failed: failed !== null, buffer: m.buffer } satisfies FromWorker, [m.buffer]);
     return;
   }
   if (failed || !w) post({ type: 'failed', error: failed ?? describe(new Error('backend worker: finish before init')) });

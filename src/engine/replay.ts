@@ -82,7 +82,7 @@ function engineWorkers(o: ReplayOptions): number {
   if (o.watch || o.backends.length === 0) return 0;
   const threads = o.threads ?? 'auto';
   if (threads !== 'auto') return threads <= 1 ? 0 : Math.min(o.backends.length, threads);
-  // Starting a worker costs ~0.1 s: worth it from a few hundred thousand events (stdin: unknown).
+  // Stdin's length is unknown: one thread.
   if (o.tracePath === '-') return 0;
   let size = 0;
   try { size = statSync(o.tracePath).size; } catch { return 0; }
@@ -90,8 +90,13 @@ function engineWorkers(o: ReplayOptions): number {
   return Math.min(o.backends.length, Math.max(1, availableParallelism()));
 }
 
-/** Input size from which `--threads auto` uses workers (~250k CSV events; gzip: more). */
-const AUTO_THREADS_MIN_BYTES = 8 * 2 ** 20;
+/**
+ * Input size from which `--threads auto` uses workers. Measured on the 2-core dev VM: a worker's
+ * start (its own module load and JIT warm-up) costs ~0.5 s of CPU, so 2M CSV events (74 MiB)
+ * replay slower threaded (1.37 s vs 1.30 s) and 8M (300 MiB) faster (2.6 s vs 3.1 s; all
+ * backends 5.1 s vs 6.7 s).
+ */
+const AUTO_THREADS_MIN_BYTES = 128 * 2 ** 20;
 
 /** The in-thread engine: every backend applies each event in turn. */
 async function replayInThread(trace: Trace, o: ReplayOptions): Promise<EngineOutcome> {

@@ -1,5 +1,5 @@
 // Messages between the engine's main thread (threads.ts) and its backend workers
-// (backend-worker.ts). Batches travel as copies of their used prefix, field by field.
+// (backend-worker.ts). Events travel packed, several reader batches to a message.
 import type { Config } from '../config/index.js';
 import type { TimelineOptions } from '../metrics/timeline.js';
 
@@ -20,8 +20,11 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { type: 'init'; init: WorkerInit }
-  /** `first`: the trace index of the batch's first event; `strings`: strings interned since the last batch. */
-  | { type: 'batch'; first: number; count: number; strings: string[]; arrays: ArrayBufferView[] }
+  /**
+   * `count` events packed in `buffer` (batch-pack.ts); `first`: the trace index of the first;
+   * `strings`: strings the reader interned since the last batch.
+   */
+  | { type: 'batch'; first: number; count: number; strings: string[]; buffer: ArrayBuffer }
   | { type: 'finish' };
 
 /** An error thrown while applying event `event` to the backend at report position `run`. */
@@ -38,8 +41,8 @@ export interface WorkerError {
 }
 
 export type FromWorker =
-  /** A batch replayed; `failed`: this worker has stopped at an error. */
-  | { type: 'ack'; failed: boolean }
+  /** A batch replayed, its buffer handed back for reuse; `failed`: this worker stopped at an error. */
+  | { type: 'ack'; failed: boolean; buffer?: ArrayBuffer }
   | { type: 'warning'; text: string; event: number; run: number }
   | { type: 'done'; sections: Record<string, unknown>[]; touched: number }
   | { type: 'failed'; error: WorkerError };

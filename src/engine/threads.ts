@@ -12,10 +12,11 @@ import { CdmError, ConfigError, ExitCode, TraceDataError, UsageError } from '../
 import type { TimelineOptions } from '../metrics/timeline.js';
 import type { EventBatch, TraceInfo } from '../trace/events.js';
 import { EventCounter, type EngineOutcome } from './outcome.js';
-import { BATCH_FIELDS, type FromWorker, type WorkerError } from './thread-protocol.js';
+import { Packer } from './batch-pack.js';
+import type { FromWorker, WorkerError } from './thread-protocol.js';
 
-/** Batches a worker may have queued before the reader waits: bounds memory, keeps both busy. */
-const MAX_IN_FLIGHT = 4;
+/** Packs a worker may have queued before the reader waits: bounds memory, keeps both busy. */
+const MAX_IN_FLIGHT = 3;
 
 export interface ThreadedOptions {
   config: Config;
@@ -61,6 +62,7 @@ export async function replayInWorkers(
     lane.indices.push(k);
   }
   let failed = false;
+  const packer = new Packer();
   // Warnings print in the in-thread engine's order: (event, backend), each once every lane has
   // passed its event, so none can still arrive ahead of it.
   let printed = 0;
@@ -82,6 +84,7 @@ export async function replayInWorkers(
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ack') {
           if (m.failed) failed = true; // the earliest error is already among the events sent
+          if (m.buffer) packer.recycle(m.buffer);
           lane.inFlight--;
           lane.done = lane.ends.shift() ?? lane.done;
           printWarnings(passed(), Infinity);
@@ -104,27 +107,38 @@ export async function replayInWorkers(
   const counter = new EventCounter(o.config.timing.eventNs);
   let sentStrings = 0;
   let readError: unknown = null;
+  const send = async () => {
+    const strings = trace.info.strings.slice(sentStrings);
+    sentStrings = trace.info.strings.length;
+    const count = packer.count;
+    const buffer = packer.take();
+    lanes.forEach((lane, k) => {
+      // The last lane takes the buffer itself; the others get a copy.
+      const last = k === lanes.length - 1;
+      lane.worker.postMessage({ type: 'batch', first: sent, count, strings, buffer }, last ? [buffer] : []);
+      lane.inFlight++;
+      lane.ends.push(sent + count);
+    });
+    sent += count;
+    while (!failed && lanes.some((l) => l.inFlight > MAX_IN_FLIGHT)) await new Promise<void>((r) => { wake = r; });
+    wake = null;
+  };
+  let sent = 0;
   try {
     for await (const b of trace.batches) {
       if (failed) break;
-      const arrays = BATCH_FIELDS.map((f) => b[f].slice(0, b.count));
-      const strings = trace.info.strings.slice(sentStrings);
-      sentStrings = trace.info.strings.length;
-      lanes.forEach((lane, k) => {
-        // The last lane takes the copies themselves; the others get structured clones.
-        const last = k === lanes.length - 1;
-        lane.worker.postMessage({ type: 'batch', first: counter.events, count: b.count, strings, arrays }, last ? arrays.map((a) => a.buffer as ArrayBuffer) : []);
-        lane.inFlight++;
-        lane.ends.push(counter.events + b.count);
-      });
+      for (let from = 0; from < b.count;) {
+        from += packer.add(b, from);
+        if (packer.full) await send();
+      }
       counter.add(b);
       o.onProgress?.(counter.events);
-      while (!failed && lanes.some((l) => l.inFlight > MAX_IN_FLIGHT)) await new Promise<void>((r) => { wake = r; });
-      wake = null;
     }
   } catch (e) {
     readError = e; // reported only if no backend failed on an earlier event
   }
+  // The whole batches read before the end (or a read error) are replayed, as in one thread.
+  if (packer.count > 0 && !failed) await send();
   for (const lane of lanes) lane.worker.postMessage({ type: 'finish' });
   const results = await Promise.all(lanes.map((l) => l.result)).finally(() => {
     for (const lane of lanes) void lane.worker.terminate();
