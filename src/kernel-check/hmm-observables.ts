@@ -29,11 +29,15 @@ export interface DriverPages {
   rpagesFreed: number;
 }
 
-/** Pages each device holds at the end, from running processes' snapshots (exited ones freed theirs). */
-export function kernelDevicePages(obs: KernelObservation, devices: number): number[] {
+/**
+ * Pages each device holds: at the end (running processes' snapshots; an exited one freed its pages),
+ * or, with `all`, in every snapshot as report@1 counts resident pages (an exited process as it was
+ * just before its exit, DESIGN §4).
+ */
+export function kernelDevicePages(obs: KernelObservation, devices: number, all = false): number[] {
   const on = new Array<number>(devices).fill(0);
   for (const p of obs.processes) {
-    if (p.state !== 'running') continue;
+    if (p.state !== 'running' && !all) continue;
     for (const m of p.snapshot?.mappings ?? []) for (const [k, n] of Object.entries(m.devices ?? {})) on[Number(k)] += n;
   }
   return on;
@@ -88,7 +92,8 @@ export function applyHmm(observables: Observable[], obs: KernelObservation, b: B
   c.deviceNodes.forEach((id, k) => {
     out.push(row(`pages.dev${k}`, onDev[k], b.nodes.find((n) => n.id === id)?.used_pages_end ?? 0));
   });
-  out.push({ id: 'pages.total', group: 'placement', kernel: ram + onDev.reduce((a, v) => a + v, 0), sim: b.accounting.resident_pages, timing: false });
+  const everDev = kernelDevicePages(obs, c.deviceNodes.length, true).reduce((a, v) => a + v, 0);
+  out.push({ id: 'pages.total', group: 'placement', kernel: ram + everDev, sim: b.accounting.resident_pages, timing: false });
   const driver = b.migrations.by_trigger.driver ?? 0;
   out.push(row('hmm.migrated_to_device', sumHmm(obs, (h) => h.arrived), b.migrations.to_device));
   // Under HMM only the driver moves pages to a device, so its other migrations went to RAM.

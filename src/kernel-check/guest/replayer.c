@@ -149,12 +149,6 @@ int main(int argc, char **argv) {
   }
   if (optind != argc - 1) die(4, "setup", 0, "usage: replayer [-i] [-p] [-l N] [-f DIR] [-M /memcg=BYTES]... TRACE.csv");
   signal(SIGPIPE, SIG_IGN);
-  for (int k = 0; k < g_hmm.ndev; k++) {
-    char dev[64], msg[160];
-    snprintf(dev, sizeof dev, "/dev/hmm_dmirror%d", (g_hmm.type == 2 ? 2 : 0) + k);
-    snprintf(msg, sizeof msg, "%s is missing: test_hmm.ko did not load (see the console above)", dev);
-    if (access(dev, R_OK | W_OK)) die(4, "setup", 0, msg);
-  }
   int ncpus = (int)sysconf(_SC_NPROCESSORS_CONF), nnodes = numa_nodes();
   char err[600];
   uint32_t line;
@@ -164,6 +158,13 @@ int main(int argc, char **argv) {
     int unsupported = strstr(err, "not supported") || strstr(err, "device agent") || strstr(err, "too many") ||
                       strstr(err, "does not have") || strstr(err, "names a device");
     die(unsupported ? 2 : 3, unsupported ? "unsupported" : "trace", line, err);
+  }
+  /* after the trace is known good: a bad trace is exit 2/3 wherever it runs */
+  for (int k = 0; k < g_hmm.ndev; k++) {
+    char dev[64], msg[160];
+    snprintf(dev, sizeof dev, "/dev/hmm_dmirror%d", (g_hmm.type == 2 ? 2 : 0) + k);
+    snprintf(msg, sizeof msg, "%s is missing: test_hmm.ko did not load (see the console above)", dev);
+    if (access(dev, R_OK | W_OK)) die(4, "setup", 0, msg);
   }
   /* The events move to a shared mapping: workers read them without sharing anon pages with the
    * coordinator, so every anon page a worker has is its own (see worker.c pretouch()). */
