@@ -13,7 +13,7 @@ import { type DriverPages, driverPages } from './hmm-observables.js';
 import { hmmGuestSetup, type HmmVariant } from './hmm-machine.js';
 import { type Plan, planHmmTrace } from './hmm-plan.js';
 import { guestSetup } from './machine.js';
-import { HMM_KERNEL } from './paths.js';
+import { HMM_KERNEL, resolveHmmKernel } from './paths.js';
 import type { KernelObservation } from './observation.js';
 import { runKernelReplay, type KernelReplayOptions } from './run.js';
 
@@ -121,7 +121,7 @@ export async function runKernelCheck(o: KernelCheckOptions): Promise<KernelCheck
     machine: { nodes: o.config.nodes.map((n) => ({ id: n.id, kind: n.kind, capacity_mib: n.capacity / 2 ** 20, cpus: n.cpus })) },
     mechanisms: mechanisms(obs, sim),
     ...(hmm && plan && hmmCompare
-      ? { hmm: { variant: hmm.variant, devices: hmm.topology.deviceNodes.map((id, k) => `node ${id} = /dev/hmm_dmirror${(hmm.variant === 'private' ? 0 : 2) + k}`), plan, driver: driverPages(obs, hmmCompare), build: {} } }
+      ? { hmm: { variant: hmm.variant, devices: hmm.topology.deviceNodes.map((id, k) => `node ${id} = /dev/hmm_dmirror${(hmm.variant === 'private' ? 0 : 2) + k}`), plan, driver: driverPages(obs, hmmCompare), build: hmmBuildInfo(o.guest?.env) } }
       : {}),
     summary: summarise(rows),
     rows,
@@ -152,4 +152,10 @@ export async function runKernelCheckConfirmed(o: KernelCheckOptions, attempts = 
     const ids = res.rows.filter((r) => r.status === 'FAIL').map((r) => `${r.id} (kernel ${r.kernel}, expected ${r.expected} ${r.allowed})`);
     notes.push(`attempt ${i}: ${ids.join(', ')} outside tolerance; booted again`);
   }
+}
+
+/** BUILD-INFO of the cached hmm kernel (source version, config hash, build time), for the JSON result. */
+function hmmBuildInfo(env?: NodeJS.ProcessEnv): Record<string, string> {
+  const found = resolveHmmKernel(env);
+  return 'kernel' in found ? found.kernel.info : {};
 }
