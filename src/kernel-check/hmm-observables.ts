@@ -44,14 +44,16 @@ export function kernelDevicePages(obs: KernelObservation, devices: number, all =
 }
 
 export function driverPages(obs: KernelObservation, c: HmmCompare): DriverPages {
-  let bounce = 0, arrived = 0;
+  let bounce = 0, arrived = 0, refused = 0;
   for (const p of obs.processes) {
     bounce += p.hmm?.bounce_pages ?? 0;
     arrived += p.hmm?.arrived ?? 0;
+    refused += p.hmm?.refused ?? 0;
   }
   if (c.variant !== 'private') return { bounce, rpagesAllocated: 0, rpagesFreed: 0 };
+  // A refused file/shmem page had a device page, hence a backing page, for the length of the ioctl.
   const stay = kernelDevicePages(obs, c.deviceNodes.length).reduce((a, b) => a + b, 0);
-  return { bounce, rpagesAllocated: arrived, rpagesFreed: Math.max(0, arrived - stay) };
+  return { bounce, rpagesAllocated: arrived + refused, rpagesFreed: Math.max(0, arrived - stay) + refused };
 }
 
 function sumHmm(obs: KernelObservation, f: (h: NonNullable<KernelObservation['processes'][number]['hmm']>) => number): number {

@@ -32,6 +32,8 @@ const hmmSchema = z.object({
   bounce_pages: z.number(),
   /** Pages MIGRATE_TO_DEV put on a device (SNAPSHOT before and after); device-private ones each have a backing system page. */
   arrived: z.number(),
+  /** Present file/shmem pages MIGRATE_TO_DEV gave a device page and migrate_vma_pages() refused (anonymous only). */
+  refused: z.number(),
   read: hmmOpSchema,
   write: hmmOpSchema,
   migrate_to_dev: hmmOpSchema,

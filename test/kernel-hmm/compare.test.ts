@@ -30,7 +30,7 @@ function kernel(variant: 'private' | 'coherent-6x'): KernelObservation {
   const p = o.processes[0];
   p.snapshot!.mappings[0].devices = { 0: 256 - back };
   p.snapshot!.mappings[0].nodes = { 0: back, '-2': 256 - back };
-  p.hmm = { bounce_pages: 256, arrived: 256, read: ioctl(), write: ioctl(), migrate_to_dev: ioctl(256, 256), migrate_to_sys: ioctl() };
+  p.hmm = { bounce_pages: 256, arrived: 256, refused: 0, read: ioctl(), write: ioctl(), migrate_to_dev: ioctl(256, 256), migrate_to_sys: ioctl() };
   return o;
 }
 
@@ -58,6 +58,12 @@ describe('kernel-check --kernel hmm comparison', () => {
     expect(row(rows, 'vmstat.pgfree')).toMatchObject({ expected: 256 + 256 + 64 });
     expect(row(rows, 'node0.local_node').adjustments[0].pages).toBe(512);
     expect(row(rows, 'vmstat.pgfault')).toMatchObject({ kernel: 320, simulator: 320, status: 'ok' });
+  });
+
+  it('a shmem page refused after test_hmm gave it a device page costs a backing page allocated and freed', () => {
+    const obs = kernel('private');
+    obs.processes[0].hmm!.refused = 64;
+    expect(driverPages(obs, { variant: 'private', deviceNodes: [1], driverNode: 0 })).toEqual({ bounce: 256, rpagesAllocated: 320, rpagesFreed: 128 });
   });
 
   it('places device pages by SNAPSHOT, not move_pages (-ENOENT), and counts driver migrations', () => {

@@ -12,7 +12,9 @@
  * so the per-page form costs the same pages and keeps the accounting of test_hmm's own allocations
  * simple: bounce pages = pages read, written or migrated to a device; a backing system page
  * (`rpage`, dmirror_devmem_alloc_page()) per page that arrives in device-private memory
- * (`arrived`, counted with SNAPSHOT around each MIGRATE_TO_DEV). */
+ * (`arrived`, counted with SNAPSHOT around each MIGRATE_TO_DEV), and one allocated and freed again
+ * per present file or shmem page migrate_vma_pages() refused after the driver gave it a destination
+ * (`refused`). */
 #include "replayer.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +35,8 @@ struct hmm_dmirror_cmd { uint64_t addr, ptr, npages, cpages, faults; };
 #define HMM_DMIRROR_SNAPSHOT _IOWR('H', 0x04, struct hmm_dmirror_cmd)
 #define PROT_DEV_PRIVATE_LOCAL 0x20
 #define PROT_DEV_COHERENT_LOCAL 0x40
+#define PROT_ERROR 0xff
+#define PROT_RW 0x03 /* HMM_DMIRROR_PROT_READ | _WRITE: a valid entry */
 
 struct hmm_setup g_hmm = { .type = 0 };
 static int g_fd[MAX_DEVS] = { -1, -1 };
@@ -79,11 +83,12 @@ static long dmirror(int fd, unsigned long req, uint64_t addr, uint64_t npages, v
 }
 
 /* The state of one page as device k's mirror sees it (SNAPSHOT, which faults nothing in). */
-static int local_on(int k, uint64_t addr) {
+static unsigned char state_on(int k, uint64_t addr) {
   struct hmm_dmirror_cmd c;
-  if (dmirror(g_fd[k], HMM_DMIRROR_SNAPSHOT, addr, 1, g_perm, &c)) return 0;
-  int want = g_hmm.type == 1 ? PROT_DEV_PRIVATE_LOCAL : PROT_DEV_COHERENT_LOCAL;
-  return (g_perm[0] & 0xf0) == want;
+  return dmirror(g_fd[k], HMM_DMIRROR_SNAPSHOT, addr, 1, g_perm, &c) ? PROT_ERROR : g_perm[0];
+}
+static int local_on(int k, uint64_t addr) {
+  return (state_on(k, addr) & 0xf0) == (g_hmm.type == 1 ? PROT_DEV_PRIVATE_LOCAL : PROT_DEV_COHERENT_LOCAL);
 }
 
 /* Opens the devices and runs each path once on a scratch page, before the measured window: the
@@ -136,10 +141,17 @@ void hmm_run(const struct event *e, uint64_t s, uint64_t end, struct slot *sl) {
     if (e->op == OP_MIGRATE && e->to_dev >= 0) {
       /* MIGRATE_TO_DEV's cpages is what its bounce read found mirrored afterwards, not what moved:
        * SNAPSHOT says whether this page arrived */
-      int k = e->to_dev, before = local_on(k, real);
+      int k = e->to_dev;
+      unsigned char before = state_on(k, real);
+      int was_local = (before & 0xf0) == (g_hmm.type == 1 ? PROT_DEV_PRIVATE_LOCAL : PROT_DEV_COHERENT_LOCAL);
+      /* a present system page of a file or shmem mapping is collected and given a destination,
+       * then refused by migrate_vma_pages() ("only anonymous memory"): the device page goes back */
+      int offered = before != PROT_ERROR && (before & PROT_RW) && (before & 0xf0) == 0 && g_maps[i].kind != K_ANON;
       count(sl, HMM_TO_DEV, dmirror(g_fd[k], HMM_DMIRROR_MIGRATE_TO_DEV, real, 1, g_page, &c), &c);
       sl->hmm_bounce_pages++;
-      if (!before && local_on(k, real)) sl->hmm_arrived++;
+      int now_local = local_on(k, real);
+      if (!was_local && now_local) sl->hmm_arrived++;
+      else if (offered && !now_local) sl->hmm_refused++;
     } else if (e->op == OP_MIGRATE) {
       count(sl, HMM_TO_SYS, dmirror(g_fd[e->dev], HMM_DMIRROR_MIGRATE_TO_SYS, real, 1, g_page, &c), &c);
     } else {
@@ -175,8 +187,8 @@ void hmm_mapping_json(struct jbuf *b, const struct map *m) {
 void hmm_slot_json(struct jbuf *b, const struct slot *sl) {
   static const char *const names[HMM_OPS] = { "read", "write", "migrate_to_dev", "migrate_to_sys" };
   if (!g_hmm.type) return;
-  jb_printf(b, ",\"hmm\":{\"bounce_pages\":%llu,\"arrived\":%llu", (unsigned long long)sl->hmm_bounce_pages,
-            (unsigned long long)sl->hmm_arrived);
+  jb_printf(b, ",\"hmm\":{\"bounce_pages\":%llu,\"arrived\":%llu,\"refused\":%llu", (unsigned long long)sl->hmm_bounce_pages,
+            (unsigned long long)sl->hmm_arrived, (unsigned long long)sl->hmm_refused);
   for (int k = 0; k < HMM_OPS; k++)
     jb_printf(b, ",\"%s\":{\"calls\":%llu,\"failed\":%llu,\"cpages\":%llu,\"faults\":%llu}", names[k],
               (unsigned long long)sl->hmm_calls[k], (unsigned long long)sl->hmm_errors[k],

@@ -46,7 +46,7 @@ struct slot {
   uint32_t errors[OP_COUNT][MAX_ERRNO];
   uint64_t migrate_status[STATUS_BIAS + 64];
   uint64_t hmm_calls[HMM_OPS], hmm_errors[HMM_OPS], hmm_cpages[HMM_OPS], hmm_faults[HMM_OPS];
-  uint64_t hmm_bounce_pages, hmm_arrived; /* bounce pages test_hmm vmalloc'ed; pages that reached a device */
+  uint64_t hmm_bounce_pages, hmm_arrived, hmm_refused; /* test_hmm's bounce pages; pages that reached a device; refused ones (hmm.c) */
   int32_t hmm_fd[MAX_DEVS]; /* the worker's device files, which the coordinator holds open too */
   uint64_t pace_t0; /* nonzero: pace by the time column; the worker spins until each event is due */
   uint32_t report_len;
