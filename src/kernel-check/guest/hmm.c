@@ -8,9 +8,9 @@
  *                                     (dmirror_devmem_fault_alloc_and_copy(): alloc_page_vma())
  *   CPU access to a device page    -> a plain access: device-private faults back one page
  *                                     (do_swap_page() -> dmirror_devmem_fault()), coherent does not
- * One ioctl per page: every ioctl vmallocs a bounce buffer of its own size (dmirror_bounce_init()),
- * so the per-page form costs the same pages and keeps the accounting of test_hmm's own allocations
- * simple: bounce pages = pages read, written or migrated to a device; a backing system page
+ * Every READ, WRITE and MIGRATE_TO_DEV vmallocs a bounce buffer of its size (dmirror_bounce_init()),
+ * so test_hmm's own allocations are countable: bounce pages = pages read, written or migrated to a
+ * device; a backing system page
  * (`rpage`, dmirror_devmem_alloc_page()) per page that arrives in device-private memory
  * (`arrived`, counted with SNAPSHOT around each MIGRATE_TO_DEV), and one allocated and freed again
  * per present file or shmem page migrate_vma_pages() refused after the driver gave it a destination
@@ -40,9 +40,10 @@ struct hmm_dmirror_cmd { uint64_t addr, ptr, npages, cpages, faults; };
 
 struct hmm_setup g_hmm = { .type = 0 };
 static int g_fd[MAX_DEVS] = { -1, -1 };
-static char g_page[PAGE] __attribute__((aligned(4096))); /* the ioctls' user buffer, pretouched */
+#define HBATCH 64
+static char g_buf[HBATCH * PAGE] __attribute__((aligned(4096))); /* the ioctls' user buffer, pretouched */
 #define SNAP_PAGES 4096
-static unsigned char g_perm[SNAP_PAGES];
+static unsigned char g_perm[SNAP_PAGES], g_before[HBATCH];
 
 static int parse_pair(const char *arg, int *a, int *b) {
   char *end;
@@ -82,13 +83,10 @@ static long dmirror(int fd, unsigned long req, uint64_t addr, uint64_t npages, v
   return ioctl(fd, req, c) < 0 ? -errno : 0;
 }
 
-/* The state of one page as device k's mirror sees it (SNAPSHOT, which faults nothing in). */
-static unsigned char state_on(int k, uint64_t addr) {
+/* The state of n pages as device k's mirror sees them (SNAPSHOT, which faults nothing in). */
+static int snapshot(int k, uint64_t addr, uint64_t n, unsigned char *out) {
   struct hmm_dmirror_cmd c;
-  return dmirror(g_fd[k], HMM_DMIRROR_SNAPSHOT, addr, 1, g_perm, &c) ? PROT_ERROR : g_perm[0];
-}
-static int local_on(int k, uint64_t addr) {
-  return (state_on(k, addr) & 0xf0) == (g_hmm.type == 1 ? PROT_DEV_PRIVATE_LOCAL : PROT_DEV_COHERENT_LOCAL);
+  return (int)dmirror(g_fd[k], HMM_DMIRROR_SNAPSHOT, addr, n, out, &c);
 }
 
 /* Opens the devices and runs each path once on a scratch page, before the measured window: the
@@ -109,18 +107,19 @@ void hmm_open(struct slot *sl) {
     scratch[0] = 1;
     struct hmm_dmirror_cmd c;
     uint64_t a = (uint64_t)(uintptr_t)scratch;
-    dmirror(g_fd[k], HMM_DMIRROR_MIGRATE_TO_DEV, a, 1, g_page, &c);
-    dmirror(g_fd[k], HMM_DMIRROR_READ, a, 1, g_page, &c);
-    dmirror(g_fd[k], HMM_DMIRROR_WRITE, a, 1, g_page, &c);
-    local_on(k, a);
-    dmirror(g_fd[k], HMM_DMIRROR_MIGRATE_TO_SYS, a, 1, g_page, &c);
+    dmirror(g_fd[k], HMM_DMIRROR_MIGRATE_TO_DEV, a, 1, g_buf, &c);
+    dmirror(g_fd[k], HMM_DMIRROR_READ, a, 1, g_buf, &c);
+    dmirror(g_fd[k], HMM_DMIRROR_WRITE, a, 1, g_buf, &c);
+    snapshot(k, a, 1, g_perm);
+    dmirror(g_fd[k], HMM_DMIRROR_MIGRATE_TO_SYS, a, 1, g_buf, &c);
     munmap(scratch, PAGE);
   }
 }
 
 void hmm_pretouch(void) {
-  memset(g_page, 0, sizeof g_page);
+  memset(g_buf, 0, sizeof g_buf);
   memset(g_perm, 0, sizeof g_perm);
+  memset(g_before, 0, sizeof g_before);
 }
 
 static void count(struct slot *sl, int kind, long rc, const struct hmm_dmirror_cmd *c) {
@@ -130,37 +129,51 @@ static void count(struct slot *sl, int kind, long rc, const struct hmm_dmirror_c
   sl->hmm_faults[kind] += c->faults;
 }
 
-/* A device agent's access or migrate over the trace pages [s, end); the worker maps implicit
- * pages for accesses before calling this (worker.c), so every page here is mapped or skipped. */
-void hmm_run(const struct event *e, uint64_t s, uint64_t end, struct slot *sl) {
+/* One ioctl over n pages of one mapping (n <= HBATCH). */
+static void batch(const struct event *e, const struct map *m, uint64_t real, uint64_t n, struct slot *sl) {
   struct hmm_dmirror_cmd c;
-  for (uint64_t a = s; a < end; a += PAGE) {
-    int i = map_find(a);
-    if (i < 0) { sl->unmapped[e->op]++; continue; }
-    uint64_t real = g_maps[i].real + (a - g_maps[i].ts);
-    if (e->op == OP_MIGRATE && e->to_dev >= 0) {
-      /* MIGRATE_TO_DEV's cpages is what its bounce read found mirrored afterwards, not what moved:
-       * SNAPSHOT says whether this page arrived */
-      int k = e->to_dev;
-      unsigned char before = state_on(k, real);
-      int was_local = (before & 0xf0) == (g_hmm.type == 1 ? PROT_DEV_PRIVATE_LOCAL : PROT_DEV_COHERENT_LOCAL);
-      /* a present system page of a file or shmem mapping is collected and given a destination,
-       * then refused by migrate_vma_pages() ("only anonymous memory"): the device page goes back */
-      int offered = before != PROT_ERROR && (before & PROT_RW) && (before & 0xf0) == 0 && g_maps[i].kind != K_ANON;
-      count(sl, HMM_TO_DEV, dmirror(g_fd[k], HMM_DMIRROR_MIGRATE_TO_DEV, real, 1, g_page, &c), &c);
-      sl->hmm_bounce_pages++;
-      int now_local = local_on(k, real);
-      if (!was_local && now_local) sl->hmm_arrived++;
-      else if (offered && !now_local) sl->hmm_refused++;
-    } else if (e->op == OP_MIGRATE) {
-      count(sl, HMM_TO_SYS, dmirror(g_fd[e->dev], HMM_DMIRROR_MIGRATE_TO_SYS, real, 1, g_page, &c), &c);
-    } else {
-      int kind = e->op == OP_READ ? HMM_READ : HMM_WRITE;
-      count(sl, kind, dmirror(g_fd[e->dev], kind == HMM_READ ? HMM_DMIRROR_READ : HMM_DMIRROR_WRITE, real, 1, g_page, &c), &c);
-      sl->hmm_bounce_pages++;
+  if (e->op == OP_MIGRATE && e->to_dev >= 0) {
+    /* MIGRATE_TO_DEV's cpages is what its bounce read found mirrored afterwards, not what moved:
+     * SNAPSHOT before and after says which pages arrived. A present system page of a file or
+     * shmem mapping is collected and given a destination, then refused by migrate_vma_pages()
+     * ("only anonymous memory"), and the device page goes back. */
+    int k = e->to_dev;
+    unsigned char local = g_hmm.type == 1 ? PROT_DEV_PRIVATE_LOCAL : PROT_DEV_COHERENT_LOCAL;
+    if (snapshot(k, real, n, g_before)) memset(g_before, PROT_ERROR, n);
+    count(sl, HMM_TO_DEV, dmirror(g_fd[k], HMM_DMIRROR_MIGRATE_TO_DEV, real, n, g_buf, &c), &c);
+    sl->hmm_bounce_pages += n;
+    if (snapshot(k, real, n, g_perm)) memset(g_perm, PROT_ERROR, n);
+    for (uint64_t j = 0; j < n; j++) {
+      int was = (g_before[j] & 0xf0) == local, now = g_perm[j] != PROT_ERROR && (g_perm[j] & 0xf0) == local;
+      int offered = g_before[j] != PROT_ERROR && (g_before[j] & PROT_RW) && (g_before[j] & 0xf0) == 0 && m->kind != K_ANON;
+      if (!was && now) sl->hmm_arrived++;
+      else if (offered && !now) sl->hmm_refused++;
     }
-    sl->calls[e->op]++;
+  } else if (e->op == OP_MIGRATE) {
+    count(sl, HMM_TO_SYS, dmirror(g_fd[e->dev], HMM_DMIRROR_MIGRATE_TO_SYS, real, n, g_buf, &c), &c);
+  } else {
+    int kind = e->op == OP_READ ? HMM_READ : HMM_WRITE;
+    count(sl, kind, dmirror(g_fd[e->dev], kind == HMM_READ ? HMM_DMIRROR_READ : HMM_DMIRROR_WRITE, real, n, g_buf, &c), &c);
+    sl->hmm_bounce_pages += n;
   }
+}
+
+/* A device agent's access or migrate over the trace pages [s, end), in ioctls of up to HBATCH
+ * contiguous pages of one mapping (test_hmm walks 64 pages at a time itself). Each ioctl leaves a
+ * lazily freed vmap area behind (vfree() -> purge_vmap_area_lazy()): per page, they added slab
+ * pages the design has no counterpart for. The worker maps implicit pages before calling this. */
+void hmm_run(const struct event *e, uint64_t s, uint64_t end, struct slot *sl) {
+  int missing = 0;
+  for (uint64_t a = s; a < end;) {
+    int i = map_find(a);
+    if (i < 0) { missing = 1; a += PAGE; continue; }
+    uint64_t stop = g_maps[i].te < end ? g_maps[i].te : end, n = (stop - a) / PAGE;
+    if (n > HBATCH) n = HBATCH;
+    batch(e, &g_maps[i], g_maps[i].real + (a - g_maps[i].ts), n, sl);
+    sl->calls[e->op] += n;
+    a += n * PAGE;
+  }
+  if (missing) sl->unmapped[e->op]++;
 }
 
 /* ,"devices":{"k":pages} - pages of the mapping resident on each device (its LOCAL snapshot state). */

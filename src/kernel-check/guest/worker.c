@@ -108,13 +108,14 @@ static void do_access(const struct event *e) {
       g_slot->relocated += (uint64_t)rc;
       i = map_find(a);
     }
-    if (e->dev >= 0) { hmm_run(e, a, a + PAGE, g_slot); goto next; } /* a device's access: test_hmm */
+    if (e->dev >= 0) goto next; /* a device's access: test_hmm, in batches below */
     volatile char *p = (volatile char *)(g_maps[i].real + (a - g_maps[i].ts));
     if (e->op == OP_READ) (void)*p; else *p = 1;
     g_slot->calls[e->op]++;
   next:
     if (a == last) break;
   }
+  if (e->dev >= 0) hmm_run(e, first, last + PAGE, g_slot);
 }
 
 static void run_event(const struct event *e) {
