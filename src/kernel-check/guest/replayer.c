@@ -241,6 +241,7 @@ int main(int argc, char **argv) {
       close(pidfd);
     }
   }
+  for (int p = 0; p < g_t.nprocs; p++) command(&g_t.procs[p], CMD_BASELINE);
   pretouch_stack();
   zoneinfo_read(), vmstat_read(0), numastat_read(0), vmstat_read(1), numastat_read(1); /* warm every buffer */
   uint32_t killed_line[MAX_PROCS] = { 0 };

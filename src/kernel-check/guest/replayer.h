@@ -127,4 +127,5 @@ long sys_move_pages(int pid, unsigned long count, void **pages, const int *nodes
 
 #define CMD_REPORT 0xFFFFFFFFu
 #define CMD_PING 0xFFFFFFFEu
+#define CMD_BASELINE 0xFFFFFFFDu
 #endif

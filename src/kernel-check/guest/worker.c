@@ -191,12 +191,14 @@ void worker_main(struct trace *t, int self, int cmd_fd, int ack_fd, const char *
   g_files = files_dir;
   hmm_open(g_slot);
   pretouch();
-  report_baseline(g_slot);
   int cpu = -1;
   for (;;) {
     uint32_t cmd;
     if (read(cmd_fd, &cmd, sizeof cmd) != sizeof cmd) _exit(1);
     if (cmd == CMD_PING) { if (write(ack_fd, "k", 1) != 1) _exit(1); continue; }
+    /* Once every worker has pre-touched: a replayer text page only this worker had faulted in so
+     * far would count in its Private, though its death frees no page cache. */
+    if (cmd == CMD_BASELINE) { report_baseline(g_slot); if (write(ack_fd, "k", 1) != 1) _exit(1); continue; }
     const struct event *e = cmd == CMD_REPORT ? NULL : &t->ev[cmd];
     if (e && e->cpu != cpu) {
       /* The acting agent cpuN runs the event: faults and allocations happen on that CPU's node. */
