@@ -66,6 +66,14 @@ describe('kernel-check --kernel hmm comparison', () => {
     expect(driverPages(obs, { variant: 'private', deviceNodes: [1], driverNode: 0 })).toEqual({ bounce: 256, rpagesAllocated: 320, rpagesFreed: 128 });
   });
 
+  it('widens the allocator rows by the slab pages and kernel stacks the window kept (no design models them)', () => {
+    const obs = kernel('private');
+    obs.vmstat_delta = { ...obs.vmstat_delta, numa_hit: obs.vmstat_delta.numa_hit + 3, nr_slab_reclaimable: 2, nr_slab_unreclaimable: 4 };
+    const rows = compareRuns(obs, sim('private'), { config, kernelModel: '4.11', hmm: { variant: 'private', deviceNodes: [1], driverNode: 0 } });
+    expect(row(rows, 'vmstat.numa_hit')).toMatchObject({ allowed: '±8', status: 'ok' });
+    expect(row(rows, 'vmstat.pgfree').allowed).toBe('±2');
+  });
+
   it('places device pages by SNAPSHOT, not move_pages (-ENOENT), and counts driver migrations', () => {
     const rows = compareRuns(kernel('private'), sim('private'), { config, kernelModel: '4.11', hmm: { variant: 'private', deviceNodes: [1], driverNode: 0 } });
     expect(rows.some((r) => r.id === 'pages.node1')).toBe(false);
