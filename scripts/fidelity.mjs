@@ -108,11 +108,12 @@ function command(s, variant) {
 function generated() {
   const first = results[0]?.res;
   const out = [BEGIN, ''];
-  out.push(`Generated ${new Date().toISOString().slice(0, 10)} by \`node scripts/fidelity.mjs\` (cdm-replay ${first?.tool.version ?? '?'}).`);
+  out.push(`Generated ${new Date().toISOString().slice(0, 10)} by \`node scripts/fidelity.mjs${HMM ? ' --hmm' : ''}\` (cdm-replay ${first?.tool.version ?? '?'}).`);
   if (first) {
     const image = HMM ? `built from Debian's linux-source-6.12 with DEVICE_PRIVATE and TEST_HMM=m (scripts/kernel-hmm.config)` : `Debian's stock image`;
     out.push(`Kernel: Linux ${first.kernel.release} (${image}), ${qemuVersion()}, TCG, one guest at a time on a ${cpus().length}-core host.`);
-    out.push(`Machine (${rel(join(SUITE, suite.config))}): ${first.machine.nodes.map((n) => `node ${n.id} ${n.kind} ${n.capacity_mib} MiB${n.cpus ? `, ${n.cpus} CPUs` : ' (memory-only)'}`).join('; ')}.`);
+    const noCpus = HMM ? ' (a test_hmm device: no NUMA node in the guest, so its numastat rows are 0 on both sides)' : ' (memory-only)';
+    out.push(`Machine (${rel(join(SUITE, suite.config))}): ${first.machine.nodes.map((n) => `node ${n.id} ${n.kind} ${n.capacity_mib} MiB${n.cpus ? `, ${n.cpus} CPUs` : noCpus}`).join('; ')}.`);
   }
   out.push('', '| scenario | covers | ok | FAIL | known | guest wall |', '|---|---|---:|---:|---:|---:|');
   const anchor = (name) => name.replace(/[^a-z0-9-]/g, '');
