@@ -2,7 +2,17 @@
 # `npm run kernel-check:setup`: installs what `cdm-replay kernel-check` needs from Debian's own
 # packages and unpacks the pinned stock 6.12 kernel's vmlinuz into the cache folder.
 # Idempotent: a second run installs nothing and re-downloads nothing. Needs root (or sudo) for apt.
+#   --hmm   afterwards, also build the custom kernel with test_hmm for `--kernel hmm` (about 7 minutes once;
+#           scripts/kernel-check-setup-hmm.sh)
 set -euo pipefail
+
+HMM=0
+for arg in "$@"; do
+  case "$arg" in
+    --hmm) HMM=1 ;;
+    *) printf 'kernel-check:setup: error: unknown option %s (accepted: --hmm)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 
 PINNED="6.12.117+deb12-amd64"                      # KERNEL-CHECK.md's measured reference kernel
 CACHE_ROOT="${CDM_REPLAY_CACHE:-${HOME:-/root}/.cache/cdm-replay}"
@@ -68,3 +78,6 @@ else
 fi
 printf '%s\n' "$version" > "$KDIR/DEFAULT"
 say "default kernel for --kernel debian-6.12: $version (cache: $KDIR)"
+if [ "$HMM" = 1 ]; then
+  exec bash "$(dirname "${BASH_SOURCE[0]}")/kernel-check-setup-hmm.sh"
+fi

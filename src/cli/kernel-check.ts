@@ -5,7 +5,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../config/index.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { guestReportSchema, type KernelObservation } from '../kernel-check/observation.js';
-import { runKernelCheck } from '../kernel-check/check.js';
+import { type KernelCheckResult, runKernelCheck } from '../kernel-check/check.js';
+import { HMM_VARIANTS, type HmmVariant } from '../kernel-check/hmm-machine.js';
+import { HMM_KERNEL } from '../kernel-check/paths.js';
 import { renderCheckJson, renderCheckMarkdown, renderCheckTable } from '../kernel-check/table.js';
 import { decideColour } from '../report/colour.js';
 import { emit } from './main.js';
@@ -23,6 +25,7 @@ interface KernelCheckCliOptions {
   saveObservation?: string;
   keep?: boolean;
   ignoreColumns?: boolean;
+  hmmVariant?: string;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -53,34 +56,69 @@ function readKnown(path: string): Record<string, string> {
 export async function runKernelCheckCli(trace: string, o: KernelCheckCliOptions): Promise<number> {
   if (!FORMATS.includes(o.format)) throw new UsageError(`kernel-check: unknown format "${o.format}" (known: ${FORMATS.join(', ')})`);
   if (trace === '-') throw new UsageError('kernel-check: the trace must be a file (it is copied into the guest), not stdin');
+  const variants = hmmVariants(o);
   const { config, warnings } = loadConfig({ preset: o.preset, configFile: o.config, sets: o.set });
-  const res = await runKernelCheck({
-    tracePath: trace,
-    config,
-    presetName: config.preset ?? o.preset,
-    kernel: o.kernel,
-    pace: o.pace,
-    known: o.known ? readKnown(o.known) : undefined,
-    observation: o.observation ? readObservation(o.observation) : undefined,
-    ignoreColumns: o.ignoreColumns,
-    warnings,
-    guest: { keepWorkDir: o.keep },
-  });
-  if (o.saveObservation) writeFileSync(o.saveObservation, `${JSON.stringify(res.observation, null, 1)}\n`);
+  const results: KernelCheckResult[] = [];
+  // --kernel hmm checks each variant in a boot of its own: private and coherent devices differ in
+  // the guest's memory layout (memmap=) and in which /dev/hmm_dmirror* the trace's devices are.
+  for (const variant of variants) {
+    const res = await runKernelCheck({
+      tracePath: trace,
+      config,
+      presetName: config.preset ?? o.preset,
+      kernel: o.kernel,
+      ...(variant ? { hmmVariant: variant } : {}),
+      pace: o.pace,
+      known: o.known ? readKnown(o.known) : undefined,
+      observation: o.observation ? readObservation(o.observation) : undefined,
+      ignoreColumns: o.ignoreColumns,
+      warnings,
+      guest: { keepWorkDir: o.keep },
+    });
+    if (o.saveObservation) writeFileSync(observationPath(o.saveObservation, variants.length > 1 ? variant : undefined), `${JSON.stringify(res.observation, null, 1)}\n`);
+    results.push(res);
+  }
   const colour = decideColour({ isTTY: !o.out && process.stdout.isTTY === true });
-  const text = o.format === 'json' ? renderCheckJson(res) : o.format === 'markdown' ? renderCheckMarkdown(res) : renderCheckTable(res, colour);
+  const render = (res: KernelCheckResult): string =>
+    o.format === 'json' ? renderCheckJson(res) : o.format === 'markdown' ? renderCheckMarkdown(res) : renderCheckTable(res, colour);
+  const text = o.format === 'json' && results.length > 1
+    ? `[\n${results.map((r) => render(r).trimEnd()).join(',\n')}\n]\n`
+    : results.map(render).join('\n');
   emit(text, o.out);
-  return res.summary.failed > 0 ? ExitCode.checkFailed : ExitCode.ok;
+  return results.some((r) => r.summary.failed > 0) ? ExitCode.checkFailed : ExitCode.ok;
+}
+
+/** The variants one run checks: none for a stock kernel; for --kernel hmm both, or the one named. */
+export function hmmVariants(o: { kernel: string; hmmVariant?: string; observation?: string }): (HmmVariant | undefined)[] {
+  if (o.kernel !== HMM_KERNEL) {
+    if (o.hmmVariant !== undefined) throw new UsageError('kernel-check: --hmm-variant needs --kernel hmm');
+    return [undefined];
+  }
+  if (o.hmmVariant === undefined) {
+    if (o.observation) throw new UsageError('kernel-check --kernel hmm --observation: name the variant the observation is of (--hmm-variant private|coherent-6x)');
+    return [...HMM_VARIANTS];
+  }
+  if (!(HMM_VARIANTS as readonly string[]).includes(o.hmmVariant))
+    throw new UsageError(`kernel-check: unknown --hmm-variant "${o.hmmVariant}" (known: ${HMM_VARIANTS.join(', ')})`);
+  return [o.hmmVariant as HmmVariant];
+}
+
+/** obs.json -> obs.private.json when one run saves several observations. */
+function observationPath(path: string, variant?: string): string {
+  if (!variant) return path;
+  const dot = path.lastIndexOf('.');
+  return dot > path.lastIndexOf('/') ? `${path.slice(0, dot)}.${variant}${path.slice(dot)}` : `${path}.${variant}`;
 }
 
 export function registerKernelCheck(program: Command, setExit: (code: number) => void): void {
   program
     .command('kernel-check <trace>')
-    .description('replay a trace on Debian\'s Linux 6.12 under qemu and in the mainline simulator, and compare every shared observable')
+    .description('replay a trace on Debian\'s Linux 6.12 under qemu and in the mainline simulator (with --kernel hmm: a test_hmm kernel and the hmm simulator), and compare every shared observable')
     .option('-p, --preset <name>', 'machine preset (see `cdm-replay presets`)')
     .option('-c, --config <file>', 'scenario config (YAML or JSON), on top of its preset')
     .option('-s, --set <key=value>', 'override a config key by dotted path (repeatable)', collect, [] as string[])
-    .option('-k, --kernel <name>', 'debian-6.12, a cached version such as 6.12.117+deb12-amd64, or a path to a bzImage', 'debian-6.12')
+    .option('-k, --kernel <name>', 'debian-6.12, a cached version such as 6.12.117+deb12-amd64, a path to a bzImage, or hmm (custom 6.12 with test_hmm: checks the hmm backend; npm run kernel-check:setup -- --hmm)', 'debian-6.12')
+    .option('--hmm-variant <variant>', 'with --kernel hmm: private or coherent-6x only (default: both, one boot each)')
     .option('-f, --format <fmt>', 'table | json | markdown', 'table')
     .option('-o, --out <file>', 'write the result to a file instead of stdout')
     .option('--pace', 'replay by the trace\'s time column (default when kernel.numaBalancing is on)')

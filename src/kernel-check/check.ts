@@ -9,7 +9,11 @@ import { TOOL_VERSION } from '../version.js';
 import { type CheckRow, compareRuns, type Mechanisms, mechanisms, summarise, type Summary } from './compare.js';
 import { GuestCrashError } from './errors.js';
 import { readTraceBytes } from './initramfs.js';
+import { type DriverPages, driverPages } from './hmm-observables.js';
+import { hmmGuestSetup, type HmmVariant } from './hmm-machine.js';
+import { type Plan, planHmmTrace } from './hmm-plan.js';
 import { guestSetup } from './machine.js';
+import { HMM_KERNEL, resolveHmmKernel } from './paths.js';
 import type { KernelObservation } from './observation.js';
 import { runKernelReplay, type KernelReplayOptions } from './run.js';
 
@@ -21,8 +25,10 @@ export interface KernelCheckOptions {
   tracePath: string;
   config: Config;
   presetName?: string;
-  /** --kernel: "debian-6.12" (default), a cached version, or a path. */
+  /** --kernel: "debian-6.12" (default), a cached version, a path, or "hmm" (needs hmmVariant). */
   kernel?: string;
+  /** --kernel hmm: the hmm backend variant test_hmm's devices stand for (one boot each). */
+  hmmVariant?: HmmVariant;
   /** Pace the guest by the trace's time column; default: when NUMA balancing is on. */
   pace?: boolean;
   /** Observable id -> reason: known divergences, reported as "known" instead of failing. */
@@ -43,6 +49,8 @@ export interface KernelCheckResult {
   kernel: { version: string | null; release: string; wall_ms: number | null; qemu_args: string[]; settings: Record<string, string> };
   machine: { nodes: { id: number; kind: string; capacity_mib: number; cpus: number }[] };
   mechanisms: Mechanisms;
+  /** --kernel hmm: which devices, what the trace became in the guest, test_hmm's own pages. */
+  hmm?: { variant: HmmVariant; devices: string[]; plan: Plan; driver: DriverPages; build: Record<string, string> };
   summary: Summary;
   rows: CheckRow[];
   warnings: string[];
@@ -61,10 +69,15 @@ function traceBytes(path: string): number {
 
 export async function runKernelCheck(o: KernelCheckOptions): Promise<KernelCheckResult> {
   const warnings = [...(o.warnings ?? [])];
-  const setup = guestSetup(o.config, traceBytes(o.tracePath));
+  const isHmm = o.kernel === HMM_KERNEL;
+  if (isHmm && !o.hmmVariant) throw new UsageError('kernel-check --kernel hmm: no hmm variant given (private or coherent-6x)');
+  const bytes = traceBytes(o.tracePath);
+  const hmm = isHmm ? hmmGuestSetup(o.config, o.hmmVariant!, bytes) : null;
+  const setup = hmm ?? guestSetup(o.config, bytes);
   warnings.push(...setup.warnings);
   // The simulator first: it validates the trace (exit 3 with a location) before any boot.
-  const [choice] = parseBackendList(BACKEND);
+  const backend = hmm ? `hmm:${hmm.variant}` : BACKEND;
+  const [choice] = parseBackendList(backend);
   const report: Report = await replay({
     tracePath: o.tracePath,
     config: o.config,
@@ -73,6 +86,8 @@ export async function runKernelCheck(o: KernelCheckOptions): Promise<KernelCheck
     ignoreColumns: o.ignoreColumns,
   });
   const sim = report.backends[0] as BackendReport;
+  // Then what the guest makes of each event: one it cannot express is exit 2 before the boot.
+  const plan = hmm ? await planHmmTrace(o.tracePath, hmm.topology, o.ignoreColumns) : null;
   const pace = o.pace ?? o.config.kernel.numaBalancing !== 0;
   const durationMs = report.trace.duration_ns / 1e6;
   const obs =
@@ -82,17 +97,20 @@ export async function runKernelCheck(o: KernelCheckOptions): Promise<KernelCheck
       kernel: o.kernel,
       pace,
       ignoreColumns: o.ignoreColumns,
+      ...(hmm ? { hmmArgs: hmm.replayerArgs, append: hmm.append } : {}),
       // A paced replay takes the trace's own duration on top of the boot.
       timeoutMs: 300_000 + (pace ? Math.ceil(durationMs * 2) : 0),
       ...o.guest,
     }));
-  const rows = compareRuns(obs, sim, { config: o.config, kernelModel: choice.def.kernelModel, known: o.known });
+  const hmmCompare = hmm ? { variant: hmm.variant, deviceNodes: hmm.topology.deviceNodes, driverNode: hmm.driverNode } : undefined;
+  const kernelModel = choice.def.kernelModelFor?.(choice.variant, (o.config.backends[choice.def.name] ?? {}) as Record<string, unknown>) ?? choice.def.kernelModel;
+  const rows = compareRuns(obs, sim, { config: o.config, kernelModel, known: o.known, ...(hmmCompare ? { hmm: hmmCompare } : {}) });
   for (const r of rows) if (r.knownButAgrees) warnings.push(`${r.id} is listed as a known divergence but now agrees (kernel ${r.kernel}, simulator ${r.expected}): remove it from the list`);
   return {
     schema: KERNEL_CHECK_SCHEMA,
     tool: { name: 'cdm-replay', version: TOOL_VERSION },
     trace: { path: report.trace.path, events: report.trace.events, sha256: report.trace.sha256, duration_ns: report.trace.duration_ns },
-    backend: BACKEND,
+    backend: backend,
     kernel: {
       version: obs.host?.kernelVersion ?? null,
       release: obs.kernel,
@@ -102,6 +120,9 @@ export async function runKernelCheck(o: KernelCheckOptions): Promise<KernelCheck
     },
     machine: { nodes: o.config.nodes.map((n) => ({ id: n.id, kind: n.kind, capacity_mib: n.capacity / 2 ** 20, cpus: n.cpus })) },
     mechanisms: mechanisms(obs, sim),
+    ...(hmm && plan && hmmCompare
+      ? { hmm: { variant: hmm.variant, devices: hmm.topology.deviceNodes.map((id, k) => `node ${id} = /dev/hmm_dmirror${(hmm.variant === 'private' ? 0 : 2) + k}`), plan, driver: driverPages(obs, hmmCompare), build: hmmBuildInfo(o.guest?.env) } }
+      : {}),
     summary: summarise(rows),
     rows,
     warnings,
@@ -131,4 +152,10 @@ export async function runKernelCheckConfirmed(o: KernelCheckOptions, attempts = 
     const ids = res.rows.filter((r) => r.status === 'FAIL').map((r) => `${r.id} (kernel ${r.kernel}, expected ${r.expected} ${r.allowed})`);
     notes.push(`attempt ${i}: ${ids.join(', ')} outside tolerance; booted again`);
   }
+}
+
+/** BUILD-INFO of the cached hmm kernel (source version, config hash, build time), for the JSON result. */
+function hmmBuildInfo(env?: NodeJS.ProcessEnv): Record<string, string> {
+  const found = resolveHmmKernel(env);
+  return 'kernel' in found ? found.kernel.info : {};
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import type { BackendReport } from '../report/schema.js';
 import type { KernelModel } from '../sim/spec.js';
 import { analyseFallback } from './fallback.js';
+import { applyHmm, type HmmCompare } from './hmm-observables.js';
 import type { KernelObservation } from './observation.js';
 import {
   accountingObservables,
@@ -43,6 +44,8 @@ export interface CompareOptions {
   kernelModel: KernelModel;
   /** Observable id -> reason: values expected to differ until the simulator changes. */
   known?: Record<string, string>;
+  /** --kernel hmm: test_hmm plays the devices (hmm-observables.ts). */
+  hmm?: HmmCompare;
 }
 
 export interface Mechanisms {
@@ -63,13 +66,14 @@ export function mechanisms(obs: KernelObservation, b: BackendReport): Mechanisms
 
 export function compareRuns(obs: KernelObservation, b: BackendReport, o: CompareOptions): CheckRow[] {
   const kinds = new Map(o.config.nodes.map((n) => [n.id, n.kind] as const));
-  const observables: Observable[] = [
+  const all: Observable[] = [
     ...vmstatObservables(obs, b),
     ...numastatObservables(obs, b),
     ...placementObservables(obs, b, kinds),
     ...accountingObservables(obs, b),
     ...memcgObservables(obs, b),
   ];
+  const observables = o.hmm ? applyHmm(all, obs, b, o.hmm) : all;
   const mech = mechanisms(obs, b);
   const timed = mech.numaBalancing || mech.kswapd;
   const fb = analyseFallback(obs, b, o.config, o.kernelModel);

@@ -43,6 +43,8 @@ export interface ReplayerArgOptions {
   /** Per-page node lists for processes mapping at most this many pages (default 4096). */
   pageListMax?: number;
   memcgs?: { path: string; maxBytes?: number }[];
+  /** --kernel hmm: -H/-d/-N (hmm-machine.ts), after the others. */
+  hmmArgs?: string[];
 }
 
 export function replayerArgs(o: ReplayerArgOptions): string[] {
@@ -51,6 +53,7 @@ export function replayerArgs(o: ReplayerArgOptions): string[] {
   if (o.pace) args.push('-p');
   if (o.pageListMax !== undefined) args.push('-l', String(o.pageListMax));
   for (const m of o.memcgs ?? []) if (m.maxBytes !== undefined) args.push('-M', `${m.path}=${m.maxBytes}`);
+  args.push(...(o.hmmArgs ?? []));
   return args;
 }
 
@@ -71,6 +74,8 @@ export interface InitramfsParts {
   init: Buffer;
   trace: Buffer;
   args: string[];
+  /** --kernel hmm: test_hmm.ko, which init.sh loads from /lib. */
+  module?: Buffer;
 }
 
 export function initramfsEntries(p: InitramfsParts): CpioEntry[] {
@@ -85,6 +90,7 @@ export function initramfsEntries(p: InitramfsParts): CpioEntry[] {
     { type: 'file', name: 'init', data: p.init, mode: 0o755 },
     { type: 'file', name: 'replayer.args', data: Buffer.from(`${shellQuote(p.args)}\n`) },
     { type: 'file', name: 'trace.csv', data: p.trace },
+    ...(p.module ? [{ type: 'dir', name: 'lib' } as CpioEntry, { type: 'file', name: 'lib/test_hmm.ko', data: p.module, mode: 0o644 } as CpioEntry] : []),
   ];
 }
 

@@ -4,7 +4,7 @@
 import type { BackendReport } from '../report/schema.js';
 import type { KernelObservation } from './observation.js';
 
-export type Group = 'vmstat' | 'numastat' | 'placement' | 'accounting' | 'memcg' | 'fallback';
+export type Group = 'vmstat' | 'numastat' | 'placement' | 'accounting' | 'memcg' | 'fallback' | 'device';
 
 /** How a spill of `shift` more pages from node A to node B (allocating CPU on node C) moves a value. */
 export type SpillEffect = (a: number, b: number, c: number | null) => number;

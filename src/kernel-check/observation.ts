@@ -21,7 +21,25 @@ const mappingSchema = z.object({
   list: z.array(z.number()).optional(),
   /** The same, summarised: {"1": 64, "-2": 3}. */
   nodes: counts,
+  /** --kernel hmm: pages resident on each trace device (test_hmm SNAPSHOT, LOCAL state): {"0": 64}. */
+  devices: counts.optional(),
 });
+
+const hmmOpSchema = z.object({ calls: z.number(), failed: z.number(), cpages: z.number(), faults: z.number() });
+/** --kernel hmm: the process's test_hmm ioctls (guest/hmm.c), one page each. */
+const hmmSchema = z.object({
+  /** Pages test_hmm vmalloc'ed as bounce buffers (READ, WRITE, MIGRATE_TO_DEV: one per page). */
+  bounce_pages: z.number(),
+  /** Pages MIGRATE_TO_DEV put on a device (SNAPSHOT before and after); device-private ones each have a backing system page. */
+  arrived: z.number(),
+  /** Present file/shmem pages MIGRATE_TO_DEV gave a device page and migrate_vma_pages() refused (anonymous only). */
+  refused: z.number(),
+  read: hmmOpSchema,
+  write: hmmOpSchema,
+  migrate_to_dev: hmmOpSchema,
+  migrate_to_sys: hmmOpSchema,
+});
+export type HmmIoctls = z.infer<typeof hmmSchema>;
 
 const processSchema = z.object({
   pid: z.number(),
@@ -37,6 +55,7 @@ const processSchema = z.object({
   ops: z.record(z.string(), z.object({ calls: z.number(), unmapped: z.number(), errors: counts })),
   /** move_pages status of every page a `migrate` asked for: target node or -errno. */
   migrate_status: counts,
+  hmm: hmmSchema.optional(),
   /** The worker's VmRSS etc. before its first event: the replayer's own pages, to subtract. */
   status_kB_baseline: counts.nullable(),
   /** Taken at the end of the trace, or just before the process's `exit`; null after an OOM kill. */

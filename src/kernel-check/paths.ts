@@ -1,4 +1,5 @@
 // Where kernel-check finds its kernel image, its cached replayer build and the guest sources.
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -66,4 +67,67 @@ export function guestSourceDir(): string {
     if (existsSync(join(dir, 'replayer.c'))) return dir;
   }
   throw new Error(`kernel-check guest sources not found (looked in ${candidates.map((c) => fileURLToPath(c)).join(', ')})`);
+}
+
+/** `--kernel hmm`: the custom 6.12 with DEVICE_PRIVATE and test_hmm (scripts/kernel-check-setup-hmm.sh). */
+export const HMM_KERNEL = 'hmm';
+export const HMM_SETUP = 'npm run kernel-check:setup -- --hmm';
+
+export function hmmKernelDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), 'kernel-hmm');
+}
+
+/** scripts/kernel-hmm.config, the config fragment the setup merges (built: two levels up from dist/kernel-check). */
+export function hmmConfigFragment(): string {
+  for (const c of [new URL('../../scripts/kernel-hmm.config', import.meta.url)]) {
+    const path = fileURLToPath(c);
+    if (existsSync(path)) return path;
+  }
+  throw new Error('scripts/kernel-hmm.config not found (package.json "files" must list it)');
+}
+
+/** The config part of the cache key: the first 12 hex digits of the fragment's sha256, as `sha256sum | cut -c1-12`. */
+export function hmmConfigHash(fragment: string | Buffer): string {
+  return createHash('sha256').update(fragment).digest('hex').slice(0, 12);
+}
+
+/** Cache folder name: source package version (path-safe) + config hash, as the setup script builds it. */
+export function hmmCacheKey(sourceVersion: string, configHash: string): string {
+  return `${sourceVersion.replace(/[^A-Za-z0-9._-]/g, '_')}-${configHash}`;
+}
+
+export interface HmmKernel {
+  dir: string;
+  key: string;
+  bzImage: string;
+  module: string;
+  uapiHeader: string;
+  /** BUILD-INFO key=value lines (source_version, kernelrelease, build_seconds, ...). */
+  info: Record<string, string>;
+}
+
+export type HmmKernelLookup = { kernel: HmmKernel } | { missing: string };
+
+/**
+ * The build `CURRENT` names, if it is complete and was made from today's kernel-hmm.config: a
+ * fragment edited since is a rebuild, not a silently different kernel.
+ */
+export function resolveHmmKernel(env: NodeJS.ProcessEnv = process.env, fragment?: Buffer): HmmKernelLookup {
+  const root = hmmKernelDir(env);
+  const current = join(root, 'CURRENT');
+  if (!existsSync(current)) return { missing: `no hmm kernel built (looked in ${root})` };
+  const key = readFileSync(current, 'utf8').trim();
+  const dir = join(root, key);
+  const want = hmmConfigHash(fragment ?? readFileSync(hmmConfigFragment()));
+  if (!key.endsWith(`-${want}`)) return { missing: `the cached hmm kernel ${key} was built from another scripts/kernel-hmm.config (now ${want})` };
+  const k: HmmKernel = { dir, key, bzImage: join(dir, 'bzImage'), module: join(dir, 'test_hmm.ko'), uapiHeader: join(dir, 'test_hmm_uapi.h'), info: {} };
+  const absent = [k.bzImage, k.module, k.uapiHeader].filter((f) => !existsSync(f));
+  if (absent.length) return { missing: `the hmm kernel build ${dir} is incomplete (no ${absent.map((f) => f.slice(dir.length + 1)).join(', ')})` };
+  const infoFile = join(dir, 'BUILD-INFO');
+  if (existsSync(infoFile))
+    for (const line of readFileSync(infoFile, 'utf8').split('\n')) {
+      const eq = line.indexOf('=');
+      if (eq > 0) k.info[line.slice(0, eq)] = line.slice(eq + 1);
+    }
+  return { kernel: k };
 }

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, openSync, readSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { MissingPrerequisite } from './errors.js';
-import { type KernelImage, kernelDir, resolveKernel } from './paths.js';
+import { HMM_KERNEL, HMM_SETUP, type HmmKernel, type KernelImage, kernelDir, resolveHmmKernel, resolveKernel } from './paths.js';
 
 export interface Prerequisites {
   missing: MissingPrerequisite[];
@@ -11,6 +11,8 @@ export interface Prerequisites {
   busybox?: string;
   gcc?: string;
   kernel?: KernelImage;
+  /** --kernel hmm: the custom build with test_hmm.ko. */
+  hmm?: HmmKernel;
 }
 
 const SETUP = 'npm run kernel-check:setup';
@@ -81,6 +83,16 @@ export function checkPrerequisites(options: PrerequisiteOptions = {}): Prerequis
   p.gcc = findOnPath('gcc', env);
   if (!p.gcc) p.missing.push({ what: 'gcc', install: apt('gcc libc6-dev') });
   else if (!hasStaticLibc(p.gcc)) p.missing.push({ what: 'static libc (libc.a)', install: apt('libc6-dev') });
+  if (options.kernel === HMM_KERNEL) {
+    // The custom build is opt-in (about 7 minutes): its own setup step, never the stock one's.
+    const found = resolveHmmKernel(env);
+    if ('missing' in found) p.missing.push({ what: `the hmm kernel: ${found.missing}`, install: HMM_SETUP });
+    else {
+      p.hmm = found.kernel;
+      p.kernel = { path: found.kernel.bzImage, version: found.kernel.info.kernelrelease ?? HMM_KERNEL };
+    }
+    return p;
+  }
   p.kernel = resolveKernel(options.kernel, env) ?? undefined;
   if (!p.kernel) {
     const name = options.kernel ?? 'debian-6.12';

@@ -11,7 +11,7 @@ import { checkPrerequisites } from './prereqs.js';
 import { type GuestSettings, guestTopology, type KernelMachine, qemuArgs, settingsCmdline } from './topology.js';
 
 export interface KernelReplayOptions extends ReplayerArgOptions, GuestSettings {
-  /** "debian-6.12" (default), a cached version such as "6.12.117+deb12-amd64", or a path to a bzImage. */
+  /** "debian-6.12" (default), a cached version such as "6.12.117+deb12-amd64", a path to a bzImage, or "hmm" (the custom test_hmm build). */
   kernel?: string;
   /** qemu binary (default qemu-system-x86_64 on PATH). */
   qemu?: string;
@@ -91,6 +91,7 @@ export async function runKernelReplay(
       init: readFileSync(join(guestSourceDir(), 'init.sh')),
       trace: readTraceBytes(tracePath),
       args: replayerArgs(options),
+      ...(pre.hmm ? { module: readFileSync(pre.hmm.module) } : {}),
     },
     tmpdir(),
   );

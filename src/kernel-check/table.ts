@@ -9,6 +9,7 @@ const GROUP_TITLES: Record<CheckRow['group'], string> = {
   vmstat: '/proc/vmstat deltas',
   numastat: 'per-node numastat deltas',
   placement: 'trace pages per node at the end',
+  device: 'test_hmm devices: pages at the end and driver migrations',
   accounting: 'process accounting',
   memcg: 'memcg (cgroup v2)',
   fallback: 'fallback point (context, not judged)',
@@ -32,6 +33,7 @@ function header(res: KernelCheckResult): string[] {
     `kernel-check: ${res.trace.path} (${res.trace.events} events) — Linux ${k.release} under qemu TCG${wall} vs the ${res.backend} simulator`,
     `machine: ${nodes}; numa_balancing=${k.settings.numa_balancing ?? '?'}, thp=${/\[(\w+)\]/.exec(k.settings.thp ?? '')?.[1] ?? '?'}`,
     `seen: fallback ${m.fallback ? 'yes' : 'no'}, NUMA balancing ${m.numaBalancing ? 'yes' : 'no'}, kswapd/reclaim ${m.kswapd ? 'yes' : 'no'}`,
+    ...(res.hmm ? [`test_hmm: ${res.hmm.variant} devices ${res.hmm.devices.join(', ')}; guest ops ${Object.entries(res.hmm.plan).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')}`] : []),
   ];
 }
 

@@ -46,6 +46,22 @@ describe.skipIf(compiler.length > 0)('guest replayer (native)', () => {
     expect(errorOf(replay('op,addr,policy,nodes\nmbind,0x1000,bind,"0,9"\n')).message).toContain('node the guest does not have');
   });
 
+  it('--kernel hmm mode: device agents parse, what test_hmm cannot express is exit 2, and no /dev/hmm_dmirror* is exit 4', () => {
+    const hmm = ['-H', 'private', '-d', '1:0', '-N', '0:0'];
+    const head = 'op,addr,len,agent,kind,policy,nodes\nmmap,0x7e0000000000,16384,cpu0,anon,,\n';
+    const msg = (row: string) => {
+      const r = replay(head + row, ...hmm);
+      expect(r.code, row).toBe(2);
+      return errorOf(r).message;
+    };
+    expect(msg('mbind,0x7e0000000000,16384,cpu0,,bind,1\n')).toContain('names a device: under --kernel hmm device memory is not a NUMA node');
+    expect(msg('migrate,0x7e0000000000,16384,cpu0,,,1\n')).toContain('move_pages cannot name device memory');
+    expect(msg('read,0x7e0000000000,,dev1,,,\n')).toContain('names a device the guest does not have');
+    const ok = replay(`${head}migrate,0x7e0000000000,16384,dev0,,,1\nread,0x7e0000000000,,dev,,,\nmigrate,0x7e0000000000,16384,dev0,,,0\n`, ...hmm);
+    if (ok.code === 4) expect(errorOf(ok).message).toBe('/dev/hmm_dmirror0 is missing: test_hmm.ko did not load (see the console above)');
+    else expect(ok.code).toBe(0); // a host that has test_hmm loaded
+  });
+
   it('ignores unknown columns with -i, and replays mmap/write/munmap/implicit accesses', () => {
     const r = replay(
       'op,addr,len,kind,extra\n' +

@@ -31,6 +31,18 @@ for arg in $(cat /proc/cmdline); do
   esac
 done
 
+# --kernel hmm: test_hmm.ko (lib/test_hmm.c) provides the emulated devices. Two device-private ones
+# (/dev/hmm_dmirror0,1) always; with spm_addr_dev0/1 pointing at memmap= reserved RAM, two
+# device-coherent ones as well (/dev/hmm_dmirror2,3). The replayer checks the files exist.
+hmm=; hmm_args=
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in
+    cdm_hmm=1) hmm=1 ;;
+    cdm_hmm_spm=*) a=${arg#*=}; hmm_args="spm_addr_dev0=${a%%,*} spm_addr_dev1=${a#*,}" ;;
+  esac
+done
+[ -n "$hmm" ] && { insmod /lib/test_hmm.ko $hmm_args || echo "@@CDM-REPLAY-HMM insmod failed@@"; }
+
 # /replayer.args holds shell-quoted arguments written by the host (src/kernel-check/initramfs.ts).
 eval "set -- $(cat /replayer.args 2>/dev/null)"
 /bin/replayer -f /files "$@" /trace.csv > /out.json

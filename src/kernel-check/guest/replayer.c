@@ -1,9 +1,11 @@
 /* cdm-replay kernel-check guest: replays a trace@1 CSV on the running kernel and prints what the
  * kernel observed as one JSON object on stdout.
  *
- *   replayer [-i] [-p] [-l LIST_MAX] [-f FILES_DIR] [-M /memcg=BYTES]... TRACE.csv
+ *   replayer [-i] [-p] [-l LIST_MAX] [-f FILES_DIR] [-M /memcg=BYTES]... [-H TYPE -d NODE:CPU... -N NODE:CPU...] TRACE.csv
  *   -i ignore unknown columns; -p pace events by the time column; -l per-page node lists when a
- *   process maps at most LIST_MAX pages (default 4096); -M memory.max of a memcg.
+ *   process maps at most LIST_MAX pages (default 4096); -M memory.max of a memcg; -H private|coherent
+ *   replays device agents through test_hmm (hmm.c): -d gives each device's trace node id and the
+ *   CPU its driver work runs on, -N the first CPU of each CPU node.
  * Exit: 0 ok, 2 trace needs what the guest cannot do, 3 invalid trace data, 4 setup failure.
  *
  * The coordinator (this process) stays in the root cgroup and touches no trace memory; one forked
@@ -18,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,7 +127,9 @@ static void process_json(struct jbuf *b, struct proc *p, uint32_t killed_line) {
       jb_printf(b, "%s\"%d\":%llu", first ? "" : ",", i - STATUS_BIAS, (unsigned long long)s->migrate_status[i]);
       first = 0;
     }
-  jb_printf(b, "},\"status_kB_baseline\":%s,\"snapshot\":", s->baseline[0] ? s->baseline : "null");
+  jb_printf(b, "}");
+  hmm_slot_json(b, s);
+  jb_printf(b, ",\"status_kB_baseline\":%s,\"snapshot\":", s->baseline[0] ? s->baseline : "null");
   if (s->report_len) jb_printf(b, "{%.*s}}", (int)s->report_len, s->report); else jb_printf(b, "null}");
 }
 
@@ -132,8 +137,10 @@ int main(int argc, char **argv) {
   int ignore = 0, pace = 0, list_max = 4096, opt;
   const char *files = "/tmp", *limits[64];
   int nlimits = 0;
-  while ((opt = getopt(argc, argv, "ipl:f:M:")) != -1) {
-    if (opt == 'i') ignore = 1;
+  while ((opt = getopt(argc, argv, "ipl:f:M:H:d:N:")) != -1) {
+    if (opt == 'H' || opt == 'd' || opt == 'N') {
+      if (hmm_parse_arg(opt, optarg)) die(4, "setup", 0, "bad -H private|coherent, -d NODE:CPU or -N NODE:CPU");
+    } else if (opt == 'i') ignore = 1;
     else if (opt == 'p') pace = 1;
     else if (opt == 'l') list_max = atoi(optarg);
     else if (opt == 'f') files = optarg;
@@ -145,10 +152,19 @@ int main(int argc, char **argv) {
   int ncpus = (int)sysconf(_SC_NPROCESSORS_CONF), nnodes = numa_nodes();
   char err[600];
   uint32_t line;
-  if (trace_parse(argv[optind], &g_t, ignore, ncpus, nnodes ? nnodes : 1, err, sizeof err, &line)) {
+  int parse_nodes = nnodes ? nnodes : 1; /* device node ids follow the guest's CPU nodes (--kernel hmm) */
+  for (int k = 0; k < g_hmm.ndev; k++) if (g_hmm.dev_node[k] >= parse_nodes) parse_nodes = g_hmm.dev_node[k] + 1;
+  if (trace_parse(argv[optind], &g_t, ignore, ncpus, parse_nodes, err, sizeof err, &line)) {
     int unsupported = strstr(err, "not supported") || strstr(err, "device agent") || strstr(err, "too many") ||
-                      strstr(err, "does not have");
+                      strstr(err, "does not have") || strstr(err, "names a device");
     die(unsupported ? 2 : 3, unsupported ? "unsupported" : "trace", line, err);
+  }
+  /* after the trace is known good: a bad trace is exit 2/3 wherever it runs */
+  for (int k = 0; k < g_hmm.ndev; k++) {
+    char dev[64], msg[160];
+    snprintf(dev, sizeof dev, "/dev/hmm_dmirror%d", (g_hmm.type == 2 ? 2 : 0) + k);
+    snprintf(msg, sizeof msg, "%s is missing: test_hmm.ko did not load (see the console above)", dev);
+    if (access(dev, R_OK | W_OK)) die(4, "setup", 0, msg);
   }
   /* The events move to a shared mapping: workers read them without sharing anon pages with the
    * coordinator, so every anon page a worker has is its own (see worker.c pretouch()). */
@@ -214,7 +230,18 @@ int main(int argc, char **argv) {
       if (write_file(procs, pid)) die(4, "setup", 0, "cannot move a worker into its memcg");
     }
     command(pr, CMD_PING); /* worker pre-touched and listening; the pipes' buffers are warm */
+    /* Hold the worker's test_hmm files open: their last close evicts every page of the device
+     * (dmirror_fops_release() -> dmirror_device_evict_chunk()), other processes' pages included,
+     * which an `exit` in the window must not do. */
+    if (g_hmm.type) {
+      int pidfd = (int)syscall(SYS_pidfd_open, pr->os_pid, 0);
+      for (int k = 0; k < g_hmm.ndev; k++)
+        if (pidfd < 0 || syscall(SYS_pidfd_getfd, pidfd, pr->slot->hmm_fd[k], 0) < 0)
+          die(4, "setup", 0, "cannot hold a worker's test_hmm file open (pidfd_getfd)");
+      close(pidfd);
+    }
   }
+  for (int p = 0; p < g_t.nprocs; p++) command(&g_t.procs[p], CMD_BASELINE);
   pretouch_stack();
   zoneinfo_read(), vmstat_read(0), numastat_read(0), vmstat_read(1), numastat_read(1); /* warm every buffer */
   uint32_t killed_line[MAX_PROCS] = { 0 };

@@ -19,12 +19,17 @@ enum { F_MOVE = 1, F_MOVE_ALL = 2, F_STRICT = 4, F_HUGE = 8, F_NOHUGE = 16 };
 #define MAX_ERRNO 134
 #define STATUS_BIAS 160 /* move_pages status (-errno or node) + bias indexes a tally */
 #define SLOT_BYTES (2u << 20) /* shared per-process report area */
+/* test_hmm ioctls the device agents map to (hmm.c), indexing the slot's hmm_* tallies */
+enum { HMM_READ, HMM_WRITE, HMM_TO_DEV, HMM_TO_SYS, HMM_OPS };
+#define MAX_DEVS 2
 
 struct event {
   uint64_t addr, len, time;
   uint32_t nodes, line;
   int32_t proc, cpu, file;
   uint8_t op, kind, policy, flags, has_len;
+  /* --kernel hmm only: acting device (-1: a CPU agent) and the device a migrate targets (-1: RAM) */
+  int8_t dev, to_dev;
 };
 
 struct proc {
@@ -40,6 +45,9 @@ struct slot {
   uint64_t calls[OP_COUNT], unmapped[OP_COUNT], relocated;
   uint32_t errors[OP_COUNT][MAX_ERRNO];
   uint64_t migrate_status[STATUS_BIAS + 64];
+  uint64_t hmm_calls[HMM_OPS], hmm_errors[HMM_OPS], hmm_cpages[HMM_OPS], hmm_faults[HMM_OPS];
+  uint64_t hmm_bounce_pages, hmm_arrived, hmm_refused; /* test_hmm's bounce pages; pages that reached a device; refused ones (hmm.c) */
+  int32_t hmm_fd[MAX_DEVS]; /* the worker's device files, which the coordinator holds open too */
   uint64_t pace_t0; /* nonzero: pace by the time column; the worker spins until each event is due */
   uint32_t report_len;
   char baseline[1024]; /* status_kB JSON object right before the replay: the replayer's own pages */
@@ -63,6 +71,24 @@ void jb_str(struct jbuf *b, const char *s); /* JSON string literal */
 /* trace.c */
 int trace_parse(const char *path, struct trace *t, int ignore_columns, int ncpus, int nnodes,
                 char *err, size_t errlen, uint32_t *errline);
+
+struct map;
+/* hmm.c: test_hmm (lib/test_hmm.c) as the driver of the trace's device agents (-H, -d, -N) */
+struct hmm_setup {
+  int type;                 /* 0 off (stock kernel), 1 device-private, 2 device-coherent */
+  int ndev;                 /* device agents dev0..dev{ndev-1} */
+  int dev_node[MAX_DEVS];   /* trace node id of each device node */
+  int dev_cpu[MAX_DEVS];    /* guest CPU that runs each device's driver work (nearest CPU node) */
+  int node_cpu[32];         /* first guest CPU of each CPU node, -1 for a node without CPUs */
+};
+extern struct hmm_setup g_hmm;
+int hmm_parse_arg(int opt, const char *arg);
+int hmm_dev_of_node(int node);
+void hmm_open(struct slot *sl);
+void hmm_pretouch(void);
+void hmm_run(const struct event *e, uint64_t s, uint64_t end, struct slot *sl);
+void hmm_mapping_json(struct jbuf *b, const struct map *m);
+void hmm_slot_json(struct jbuf *b, const struct slot *sl);
 
 /* maps.c: trace ranges -> where the kernel put them, sorted by trace address, never overlapping. */
 struct map { uint64_t ts, te, real; int32_t file; uint8_t kind, implicit, relocated; };
@@ -101,4 +127,5 @@ long sys_move_pages(int pid, unsigned long count, void **pages, const int *nodes
 
 #define CMD_REPORT 0xFFFFFFFFu
 #define CMD_PING 0xFFFFFFFEu
+#define CMD_BASELINE 0xFFFFFFFDu
 #endif

@@ -59,7 +59,9 @@ static void mapping_json(struct jbuf *b, const struct map *m, int with_list) {
       jb_printf(b, "%s\"%d\":%llu", first ? "" : ",", s - STATUS_BIAS, (unsigned long long)tally[s]);
       first = 0;
     }
-  jb_printf(b, "}}");
+  jb_printf(b, "}");
+  hmm_mapping_json(b, m);
+  jb_printf(b, "}");
 }
 
 /* numa_maps lines whose VMA starts inside one of the trace's mappings (mbind may split a mapping). */

@@ -115,6 +115,7 @@ static int parse_row(struct trace *t, char **f, const int *col, struct event *e,
   for (int c = 0; c < C_COUNT; c++) v[c] = col[c] >= 0 ? f[col[c]] : "";
   memset(e, 0, sizeof *e);
   e->file = -1;
+  e->dev = e->to_dev = -1;
   int op = lookup(OPS, OP_COUNT, v[C_OP]);
   if (op < 0) return fail("op", v[C_OP], "is not an op (expected mmap, munmap, read, write, fault, mbind, ...)");
   e->op = (uint8_t)op;
@@ -140,9 +141,15 @@ static int parse_row(struct trace *t, char **f, const int *col, struct event *e,
   if (!*a || !strcmp(a, "cpu")) e->cpu = 0;
   else if (!strncmp(a, "cpu", 3) && a[3] && strspn(a + 3, "0123456789") == strlen(a + 3) &&
            !parse_u64(a + 3, &x) && x < 4096) e->cpu = (int32_t)x;
-  else if (!strncmp(a, "dev", 3) || !strncmp(a, "gpu", 3))
-    return fail("agent", a, "is a device agent: the stock kernel has no device memory (kernel-check replays cpuN agents only)");
-  else return fail("agent", a, "is not an agent (expected cpuN or devN)");
+  else if ((!strncmp(a, "dev", 3) || !strncmp(a, "gpu", 3)) && !g_hmm.type)
+    return fail("agent", a, "is a device agent: the stock kernel has no device memory (kernel-check replays cpuN agents only; --kernel hmm replays devN through test_hmm)");
+  else if (!strncmp(a, "dev", 3) || !strncmp(a, "gpu", 3)) {
+    /* `dev` alone is dev0, as `cpu` is cpu0 (DESIGN §3 agent) */
+    if (a[3] && (strspn(a + 3, "0123456789") != strlen(a + 3) || parse_u64(a + 3, &x) || x >= (uint64_t)g_hmm.ndev))
+      return fail("agent", a, "names a device the guest does not have");
+    e->dev = (int8_t)(a[3] ? x : 0);
+    e->cpu = g_hmm.dev_cpu[e->dev]; /* the driver's work runs on the device's nearest CPU node */
+  } else return fail("agent", a, "is not an agent (expected cpuN or devN)");
   if (e->cpu >= ncpus) return fail("agent", a, "names a CPU the guest does not have");
   if (op == OP_MMAP) {
     int k = lookup(KINDS, 4, v[C_KIND]);
@@ -158,6 +165,21 @@ static int parse_row(struct trace *t, char **f, const int *col, struct event *e,
   if (*v[C_NODES] && parse_nodes(v[C_NODES], &e->nodes, nnodes)) return -1;
   if (op == OP_MIGRATE && (!e->nodes || (e->nodes & (e->nodes - 1))))
     return fail("nodes", v[C_NODES], "must name exactly one target node on migrate");
+  if (g_hmm.type && (op == OP_MBIND || op == OP_SET_MEMPOLICY))
+    for (int k = 0; k < g_hmm.ndev; k++)
+      if (e->nodes & (1u << g_hmm.dev_node[k]))
+        return fail("nodes", v[C_NODES], "names a device: under --kernel hmm device memory is not a NUMA node, so no policy can name it");
+  if (g_hmm.type && op == OP_MIGRATE) {
+    int to = __builtin_ctz(e->nodes);
+    e->to_dev = (int8_t)hmm_dev_of_node(to);
+    if (e->dev < 0 && e->to_dev >= 0)
+      return fail("nodes", v[C_NODES], "names a device on a CPU agent's migrate: move_pages cannot name device memory (only its driver migrates there)");
+    if (e->dev >= 0 && e->to_dev < 0) {
+      if (g_hmm.node_cpu[to] < 0)
+        return fail("nodes", v[C_NODES], "is not supported by the kernel-check guest: test_hmm migrates to system RAM on the calling CPU's node, and this node has no CPU");
+      e->cpu = g_hmm.node_cpu[to];
+    }
+  }
   if ((op == OP_MBIND || op == OP_SET_MEMPOLICY) && e->policy >= P_BIND && !e->nodes)
     return fail("nodes", v[C_NODES], "is required by this policy");
   if (*v[C_FLAGS] && parse_flags(v[C_FLAGS], &e->flags)) return -1;

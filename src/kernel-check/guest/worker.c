@@ -108,12 +108,14 @@ static void do_access(const struct event *e) {
       g_slot->relocated += (uint64_t)rc;
       i = map_find(a);
     }
+    if (e->dev >= 0) goto next; /* a device's access: test_hmm, in batches below */
     volatile char *p = (volatile char *)(g_maps[i].real + (a - g_maps[i].ts));
     if (e->op == OP_READ) (void)*p; else *p = 1;
     g_slot->calls[e->op]++;
   next:
     if (a == last) break;
   }
+  if (e->dev >= 0) hmm_run(e, first, last + PAGE, g_slot);
 }
 
 static void run_event(const struct event *e) {
@@ -142,7 +144,10 @@ static void run_event(const struct event *e) {
     record(OP_SET_MEMPOLICY, sys_set_mempolicy(MPOL[e->policy], mask ? &mask : NULL, mask ? 65 : 0));
     break;
   }
-  case OP_MIGRATE: do_migrate(s, end, __builtin_ctz(e->nodes)); break;
+  case OP_MIGRATE:
+    if (e->dev >= 0) hmm_run(e, s, end, g_slot); /* a driver's migrate_vma (hmm.c) */
+    else do_migrate(s, end, __builtin_ctz(e->nodes));
+    break;
   case OP_MLOCK: case OP_MUNLOCK: each_piece(e->op, s, end, e, do_mlock); break;
   case OP_MADVISE: each_piece(OP_MADVISE, s, end, e, do_madvise); break;
   case OP_EXIT: g_slot->calls[OP_EXIT]++; break;
@@ -174,6 +179,7 @@ static void pretouch(void) {
   memset(g_pages, 0, sizeof g_pages);
   memset(g_nodes, 0, sizeof g_nodes);
   memset(g_status, 0, sizeof g_status);
+  hmm_pretouch();
   report_pretouch();
   /* the worker's page tables for its whole slot now, not when its report is written */
   for (size_t i = 0; i < SLOT_BYTES; i += PAGE) ((volatile char *)g_slot)[i] = ((volatile char *)g_slot)[i];
@@ -183,13 +189,16 @@ void worker_main(struct trace *t, int self, int cmd_fd, int ack_fd, const char *
   g_t = t;
   g_slot = t->procs[self].slot;
   g_files = files_dir;
+  hmm_open(g_slot);
   pretouch();
-  report_baseline(g_slot);
   int cpu = -1;
   for (;;) {
     uint32_t cmd;
     if (read(cmd_fd, &cmd, sizeof cmd) != sizeof cmd) _exit(1);
     if (cmd == CMD_PING) { if (write(ack_fd, "k", 1) != 1) _exit(1); continue; }
+    /* Once every worker has pre-touched: a replayer text page only this worker had faulted in so
+     * far would count in its Private, though its death frees no page cache. */
+    if (cmd == CMD_BASELINE) { report_baseline(g_slot); if (write(ack_fd, "k", 1) != 1) _exit(1); continue; }
     const struct event *e = cmd == CMD_REPORT ? NULL : &t->ev[cmd];
     if (e && e->cpu != cpu) {
       /* The acting agent cpuN runs the event: faults and allocations happen on that CPU's node. */
