@@ -68,9 +68,10 @@ async function csvParse(path) {
   return { rows, ms: performance.now() - t0 };
 }
 
-function child(trace, backends, sets = [], inputFormat = undefined, traceOptions = undefined) {
+function child(trace, backends, sets = [], inputFormat = undefined, traceOptions = undefined, threads = undefined) {
   const args = [join(root, 'bench', 'replay-child.mjs'), trace, backends];
   for (const s of sets) args.push('--set', s);
+  if (threads !== undefined) args.push('--threads', String(threads));
   if (inputFormat) args.push('--input-format', inputFormat);
   if (traceOptions) args.push('--trace-options', JSON.stringify(traceOptions));
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -124,12 +125,17 @@ if (want('replay')) {
 }
 
 if (want('memory')) {
+  // Both in one thread: --threads auto turns worker threads on from 128 MiB of input, whose fixed
+  // memory (a second heap, packs in flight) would otherwise be counted as growth with length.
   const csv8 = gen('random', e8, 65536, `random-${e8}.csv`);
-  const r8 = child(csv8, 'mainline', BIG);
+  const r2 = child(csv2, 'mainline', BIG, undefined, undefined, 1);
+  const r8 = child(csv8, 'mainline', BIG, undefined, undefined, 1);
+  const r8auto = child(csv8, 'mainline', BIG);
   results.memory = {
-    peakRssMiB2M: mib(one.maxRssBytes),
+    peakRssMiB2M: mib(r2.maxRssBytes),
     peakRssMiB8M: mib(r8.maxRssBytes),
-    ratio8Mto2M: +(r8.maxRssBytes / one.maxRssBytes).toFixed(2),
+    ratio8Mto2M: +(r8.maxRssBytes / r2.maxRssBytes).toFixed(2),
+    peakRssMiB8MThreadsAuto: mib(r8auto.maxRssBytes),
   };
 }
 
@@ -238,7 +244,7 @@ if (results.replay) {
   console.log(`replay (canonical CSV, ${f(results.replay.events)} events): one backend ${f(results.replay.oneBackendEventsPerSec)} events/s (${results.replay.oneBackendVsFloor}× the floor's time); `
     + `all backends ${f(results.replay.allBackendsEventsPerSec)} events/s (${results.replay.allVsOne}× one backend's time)`);
 }
-if (results.memory) console.log(`peak RSS: ${results.memory.peakRssMiB2M} MiB at ${f(e2)} events, ${results.memory.peakRssMiB8M} MiB at ${f(e8)} (${results.memory.ratio8Mto2M}×)`);
+if (results.memory) console.log(`peak RSS (one thread): ${results.memory.peakRssMiB2M} MiB at ${f(e2)} events, ${results.memory.peakRssMiB8M} MiB at ${f(e8)} (${results.memory.ratio8Mto2M}×); ${results.memory.peakRssMiB8MThreadsAuto} MiB at ${f(e8)} with --threads auto (reader + worker)`);
 if (results.bytesPerPage) console.log(`bytes per touched page: ${Object.entries(results.bytesPerPage).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
 if ('sweep' in results) {
   console.log(results.sweep ? `sweep of 8 runs: 1 worker ${f(results.sweep.oneWorkerMs)} ms, 2 workers ${f(results.sweep.twoWorkersMs)} ms (${results.sweep.speedup}×)` : 'sweep: not built yet');
