@@ -13,7 +13,7 @@ import type { FromWorker, ToWorker, WorkerError, WorkerInit } from './thread-pro
 
 const port = parentPort;
 if (!port) throw new Error('backend worker: not started as a worker thread');
-const post = (m: FromWorker) => port.postMessage(m);
+const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
 let init: WorkerInit | null = null;
 /** The backends' report positions, known before `init` finishes (for errors while building). */
@@ -59,7 +59,7 @@ function handle(m: ToWorker, w: WorkerInit | null): void {
       unpack(m.buffer, m.count, batch);
       applyBatch(runs, batch, m.first, cursor);
     }
-    port?.postMessage({ type: 'ack', failed: failed !== null, buffer: m.buffer } satisfies FromWorker, [m.buffer]);
+    post({ type: 'ack', failed: failed !== null, buffer: m.buffer }, [m.buffer]);
     return;
   }
   if (failed || !w) post({ type: 'failed', error: failed ?? describe(new Error('backend worker: finish before init')) });

@@ -145,7 +145,8 @@ export interface EntriesOptions {
 /**
  * One pass over a trace for runs that each have their own configuration, so a sweep reads a trace
  * once for all the grid points a worker holds. A run that fails (its backend cannot be built, or
- * an event fails in it) stops alone; the others go on. A trace that cannot be read fails them all.
+ * an event fails in it) stops alone; the others go on. Invalid trace data fails the runs still
+ * going with that error.
  */
 export async function replayEntries(o: EntriesOptions): Promise<{ outcomes: EntryOutcome[]; warnings: string[] }> {
   const trace = await openTrace(o.tracePath, { ...o.traceOptions, inputFormat: o.inputFormat });
@@ -165,11 +166,17 @@ export async function replayEntries(o: EntriesOptions): Promise<{ outcomes: Entr
   });
   const fail = (run: BackendRun, err: unknown) => { outcomes[entryOf.get(run) as number].error = err; };
   let events = 0;
-  for await (const b of trace.batches) {
-    if (runs.length === 0) break;
-    applyBatch(runs, b, events, cursor, fail);
-    events += b.count;
-    o.onProgress?.(events);
+  try {
+    for await (const b of trace.batches) {
+      if (runs.length === 0) break;
+      applyBatch(runs, b, events, cursor, fail);
+      events += b.count;
+      o.onProgress?.(events);
+    }
+  } catch (err) {
+    // Unreadable from here on: the runs still going fail with it; the others keep their own error.
+    for (const run of runs) fail(run, err);
+    runs.length = 0;
   }
   for (const run of runs) {
     try {

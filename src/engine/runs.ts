@@ -95,10 +95,10 @@ export function applyBatch(runs: BackendRun[], b: EventBatch, first: number, cur
     cursor.i = i;
     cursor.event = index;
     // Timeline: the state before the first event at or past a bucket end is sampled; without a
-    // timeline the boundary is Infinity and this never fires (times are the same in every run
-    // that keeps one: a replay's runs share the config's eventNs).
+    // timeline the boundary is Infinity and this never fires (replay() keeps timelines, and its
+    // runs share one config's eventNs; sweeps, whose runs may not, keep none).
     const timelines = cursor.timelines;
-    if (timelines !== null) {
+    if (timelines !== null && runs.length > 0) {
       const t = time === time ? time : index * runs[0].eventNs;
       if (t >= cursor.nextBoundary) cursor.nextBoundary = advanceTimelines(timelines, t);
     }

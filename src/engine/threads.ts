@@ -67,12 +67,12 @@ export async function replayInWorkers(
   // passed its event, so none can still arrive ahead of it.
   let printed = 0;
   const byEvent = (a: { event: number; run: number }, b: { event: number; run: number }) => a.event - b.event || a.run - b.run;
-  /** Prints the warnings that come before (upTo, run) in that order. */
-  const printWarnings = (upTo: number, run = -1) => {
+  /** Prints the warnings up to event `upTo` and, at that event, up to backend `run`, in order. */
+  const printWarnings = (upTo: number, run: number) => {
     warnings.sort(byEvent);
     for (; printed < warnings.length; printed++) {
       const w = warnings[printed];
-      if (w.event > upTo || (w.event === upTo && w.run >= run)) break;
+      if (w.event > upTo || (w.event === upTo && w.run > run)) break;
       o.onWarning?.(w.text);
     }
   };
@@ -83,10 +83,12 @@ export async function replayInWorkers(
     lane.result = new Promise((resolve, reject) => {
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ack') {
-          if (m.failed) failed = true; // the earliest error is already among the events sent
           if (m.buffer) packer.recycle(m.buffer);
           lane.inFlight--;
-          lane.done = lane.ends.shift() ?? lane.done;
+          const end = lane.ends.shift() ?? lane.done;
+          // A stopped lane never passes its error: later warnings of other lanes wait for the end.
+          if (m.failed) failed = true; // the earliest error is already among the events sent
+          else lane.done = end;
           printWarnings(passed(), Infinity);
           wake?.();
         } else if (m.type === 'warning') {
@@ -100,7 +102,10 @@ export async function replayInWorkers(
       const crash = (e: Error) => { failed = true; wake?.(); reject(e); };
       worker.on('error', crash);
       worker.on('exit', (code) => crash(new Error(`engine: a backend worker exited (code ${code}) before finishing`)));
+      worker.on('messageerror', crash);
     });
+    // Awaited only after the read loop: until then a crash must not count as unhandled.
+    lane.result.catch(() => undefined);
     worker.postMessage({ type: 'init', init: { config: o.config, labels: lane.labels, indices: lane.indices, file: trace.info.path, strict: o.strict, timeline: o.timeline } });
   }
 
@@ -146,7 +151,8 @@ export async function replayInWorkers(
 
   const errors = results.flatMap((r) => (r.type === 'failed' ? [r.error] : []));
   if (errors.length) {
-    // As in one thread: the warnings raised before the earliest error, then that error.
+    // As in one thread: the warnings raised before the earliest error (its own run's at that
+    // event included: they came before the throw), then that error.
     errors.sort(byEvent);
     printWarnings(errors[0].event, errors[0].run);
     throw rebuild(errors[0]);

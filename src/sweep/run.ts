@@ -22,7 +22,7 @@ export interface SweepOptions {
   stderr?: NodeJS.WriteStream;
   /** Workers the executor runs: each trace's grid points are split into this many tasks. */
   jobs?: number;
-  /** Per-group execution log (CDM_REPLAY_SWEEP_LOG=1 in the CLI): which runs ran on which thread, when. */
+  /** Per-task execution log (CDM_REPLAY_SWEEP_LOG=1 in the CLI): which runs ran on which thread, when. */
   log?: (line: string) => void;
 }
 
@@ -68,10 +68,12 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     byTrace.set(g.trace, list);
   }
   // Each trace's points split into as many contiguous tasks as there are workers: every worker
-  // reads a trace once for all the points it holds, and the workers share them evenly.
+  // reads a trace once for all the points it holds, and the workers share them evenly. A task
+  // holds at most MAX_TASK_RUNS runs (one simulated machine each), so memory stays bounded.
   const tasks: GroupTask[] = [];
   for (const [trace, points] of byTrace) {
-    for (const chunk of split(points, o.jobs ?? 1)) {
+    const runCount = points.reduce((n, p) => n + p.point.runs.length, 0);
+    for (const chunk of split(points, Math.max(o.jobs ?? 1, Math.ceil(runCount / MAX_TASK_RUNS)))) {
       tasks.push({
         group: chunk[0].group,
         tracePath: loaded.tracePaths[trace],
@@ -123,6 +125,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   writeOutputs(o.outDir, doc, loaded.gridKeys);
   return { doc, runs: selected.length, executed: selected.length - resumed, resumed, failed };
 }
+
+/** Runs one task replays at once at most: each is a machine in memory during the pass. */
+export const MAX_TASK_RUNS = 16;
 
 /** `items` in `n` contiguous parts of near-equal size (none empty), in order. */
 export function split<T>(items: readonly T[], n: number): T[][] {

@@ -71,6 +71,11 @@ describe('--threads', () => {
     expect(warnings.length).toBeGreaterThanOrEqual(4);
     expect(warnings[0]).toMatch(/^backend hmm: .*warn\.csv:3: mbind/);
     expect(warnings[1]).toMatch(/^backend hmm:private: .*warn\.csv:3: mbind/);
+    // A backend that cannot be built stops the replay before any event: no other backend's
+    // warnings may be printed first, whichever thread it was on.
+    const built = same([path, '--backend', 'numa,hmm', '--set', 'backends.numa.kswapd=bogus'], ['2']);
+    expect(built.code).toBe(2);
+    expect(built.err.trim().split('\n')).toHaveLength(1);
   }, 300_000);
 
   it('stops with the earliest error: --strict, a bad agent, a bad row, in event order', () => {

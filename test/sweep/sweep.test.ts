@@ -7,7 +7,7 @@ import { CdmError } from '../../src/errors.js';
 import { mergeSweeps } from '../../src/sweep/merge.js';
 import { CSV_METRICS } from '../../src/sweep/output.js';
 import { inlineExecutor } from '../../src/sweep/pool.js';
-import { runSweep, split, type SweepOptions } from '../../src/sweep/run.js';
+import { MAX_TASK_RUNS, runSweep, split, type SweepOptions } from '../../src/sweep/run.js';
 import { executedRuns, read, SMALL_SPEC, sweepDir, writeSpec } from './helpers.js';
 
 async function sweep(specFile: string, outDir: string, more: Partial<SweepOptions> = {}) {
@@ -39,6 +39,14 @@ describe('sweep outputs', () => {
     expect(tasks(one.log)).toEqual(['0,1,2,3', '4,5,6,7']);
     expect(tasks(two.log)).toEqual(['0,1', '2,3', '4,5', '6,7']);
     expect(outputs(join(dir, 'tasks2'))).toEqual(outputs(join(dir, 'tasks1')));
+  });
+
+  it('caps a task at MAX_TASK_RUNS runs, so a big grid on one worker stays bounded in memory', async () => {
+    const big = writeSpec(dir, { traces: ['a.csv'], backends: ['mainline', 'numa'], grid: { 'kernel.swappiness': [0, 10, 20, 30, 40, 50, 60, 70, 80, 100] } }, 'capped.yaml');
+    const s = await sweep(big, join(dir, 'capped'), { jobs: 1 });
+    const tasks = [...s.log.matchAll(/runs ([\d,]+) /g)].map((m) => m[1].split(',').length);
+    expect(tasks).toEqual([10, 10]); // 20 runs > 16: two tasks of five points
+    expect(MAX_TASK_RUNS).toBe(16);
   });
 
   it('splits a list into contiguous, near-equal, non-empty parts', () => {
@@ -145,5 +153,16 @@ describe('failing runs', () => {
     // A resumed sweep retries the failed runs, not the finished ones.
     const again = await sweep(spec, join(dir, 'out'), { resume: true, stderr });
     expect(executedRuns(again.log)).toEqual([2, 3, 4, 5, 6, 7]);
+  });
+
+  it('keep their own error when the trace turns out bad later in the same pass', async () => {
+    const dir = sweepDir();
+    // hostNode 1 names the device node itself: the hmm backend cannot be built (exit 2 alone),
+    // while bad.csv's data error (exit 3) fails only the runs still going.
+    const spec = writeSpec(dir, { traces: ['bad.csv'], backends: ['numa', 'hmm'], grid: { 'backends.hmm.hostNode': ['nearest', 1] } });
+    const stderr = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
+    await sweep(spec, join(dir, 'out'), { stderr });
+    const codes = JSON.parse(read(join(dir, 'out', 'sweep.json'))).runs.map((r: { error?: { code: number } }) => r.error?.code);
+    expect(codes).toEqual([3, 3, 3, 2]);
   });
 });
