@@ -27,27 +27,11 @@ case "${1:-}" in
   *) die "unknown option '$1' (accepted: --print-config-hash)" ;;
 esac
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null 2>&1 || die "run as root (apt-get needs it) or install sudo"
-  SUDO="sudo"
-fi
-command -v apt-get >/dev/null 2>&1 || die "apt-get not found: this setup needs Debian (bookworm) packages"
 
 # 1. Source package and build dependencies, from Debian's archive.
-say "apt-get update"
-$SUDO apt-get update -qq
-missing=()
-for p in "${PKGS[@]}"; do
-  status="$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)"
-  [ "$status" = "install ok installed" ] || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  say "installing: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-else
-  say "packages already installed: ${PKGS[*]}"
-fi
+# shellcheck source=apt-packages.sh
+. "$(dirname "$0")/apt-packages.sh"
+ensure_packages "${PKGS[@]}"
 srcver="$(dpkg-query -W -f='${Version}' "$SRC_PKG")"
 tarball="/usr/src/$SRC_PKG.tar.xz"
 [ -r "$tarball" ] || die "$SRC_PKG $srcver is installed but $tarball is missing"

@@ -22,27 +22,11 @@ PKGS=(qemu-system-x86 busybox-static gcc libc6-dev cpio)
 say() { printf 'kernel-check:setup: %s\n' "$*"; }
 die() { printf 'kernel-check:setup: error: %s\n' "$*" >&2; exit 2; }
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null 2>&1 || die "run as root (apt-get needs it) or install sudo"
-  SUDO="sudo"
-fi
-command -v apt-get >/dev/null 2>&1 || die "apt-get not found: this setup needs Debian (bookworm) packages"
 
 # 1. Debian packages. apt-get update once per run keeps apt-cache answers current.
-say "apt-get update"
-$SUDO apt-get update -qq
-missing=()
-for p in "${PKGS[@]}"; do
-  status="$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)"
-  [ "$status" = "install ok installed" ] || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  say "installing: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-else
-  say "packages already installed: ${PKGS[*]}"
-fi
+# shellcheck source=apt-packages.sh
+. "$(dirname "$0")/apt-packages.sh"
+ensure_packages "${PKGS[@]}"
 for p in "${PKGS[@]}"; do
   say "  $p $(dpkg-query -W -f='${Version}' "$p")"
 done
