@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BackendChoice } from '../backends/registry.js';
 import type { Config } from '../config/index.js';
+import { packageUrl } from '../package-files.js';
 import { CdmError, ConfigError, ExitCode, TraceDataError, UsageError } from '../errors.js';
 import type { TimelineOptions } from '../metrics/timeline.js';
 import type { EventBatch, TraceInfo } from '../trace/events.js';
@@ -40,8 +41,9 @@ interface Lane {
   result: Promise<FromWorker & { type: 'done' | 'failed' }>;
 }
 
+/** The built worker (a bundle: see scripts/bundle.mjs); the same file under vitest. */
 export function backendWorkerFile(): URL {
-  return new URL('./backend-worker.js', import.meta.url);
+  return packageUrl('dist/engine/backend-worker.js');
 }
 
 export async function replayInWorkers(

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../package-files.js';
 
 /** The reference kernel KERNEL-CHECK.md measured; `kernel-check:setup` unpacks it. */
 export const PINNED_KERNEL = '6.12.117+deb12-amd64';
@@ -57,16 +57,12 @@ export function resolveKernel(name = 'debian-6.12', env: NodeJS.ProcessEnv = pro
 }
 
 /**
- * The guest's C and shell sources. Under vitest this module runs from src/kernel-check/; built, it
- * runs from dist/kernel-check/ and the sources stay in src/ (package.json "files" must list them).
+ * The guest's C and shell sources: they stay in src/ when built (package.json "files" lists them).
  */
 export function guestSourceDir(): string {
-  const candidates = [new URL('./guest/', import.meta.url), new URL('../../src/kernel-check/guest/', import.meta.url)];
-  for (const c of candidates) {
-    const dir = fileURLToPath(c);
-    if (existsSync(join(dir, 'replayer.c'))) return dir;
-  }
-  throw new Error(`kernel-check guest sources not found (looked in ${candidates.map((c) => fileURLToPath(c)).join(', ')})`);
+  const dir = packageFile('src/kernel-check/guest');
+  if (existsSync(join(dir, 'replayer.c'))) return dir;
+  throw new Error(`kernel-check guest sources not found (looked in ${dir})`);
 }
 
 /** `--kernel hmm`: the custom 6.12 with DEVICE_PRIVATE and test_hmm (scripts/kernel-check-setup-hmm.sh). */
@@ -77,13 +73,11 @@ export function hmmKernelDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheRoot(env), 'kernel-hmm');
 }
 
-/** scripts/kernel-hmm.config, the config fragment the setup merges (built: two levels up from dist/kernel-check). */
+/** scripts/kernel-hmm.config, the config fragment the setup merges. */
 export function hmmConfigFragment(): string {
-  for (const c of [new URL('../../scripts/kernel-hmm.config', import.meta.url)]) {
-    const path = fileURLToPath(c);
-    if (existsSync(path)) return path;
-  }
-  throw new Error('scripts/kernel-hmm.config not found (package.json "files" must list it)');
+  const path = packageFile('scripts/kernel-hmm.config');
+  if (existsSync(path)) return path;
+  throw new Error(`${path} not found (package.json "files" must list it)`);
 }
 
 /** The config part of the cache key: the first 12 hex digits of the fragment's sha256, as `sha256sum | cut -c1-12`. */

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { packageUrl } from '../package-files.js';
 import { CdmError, ExitCode } from '../errors.js';
 import { executeGroup, failAll, type GroupResult, type GroupTask } from './execute.js';
 
@@ -25,9 +26,9 @@ export const inlineExecutor: Executor = async (tasks, h) => {
   }
 };
 
-/** The built worker module, resolved next to this file so it works from dist/. */
+/** The built worker (a bundle: see scripts/bundle.mjs); the same file under vitest. */
 export function workerFile(): URL {
-  return new URL('./worker.js', import.meta.url);
+  return packageUrl('dist/sweep/worker.js');
 }
 
 /** A pool of `jobs` worker threads pulling groups from a shared queue in group order. */

@@ -110,5 +110,6 @@ export const csvReader: TraceReader = {
   reports: TRACE1_FORMAT,
   options: [],
   sniff: sniffTrace1,
+  copiesChunks: true, // the carried row is a copy (tail), every field is parsed in place
   read: (chunks, info, options) => readTrace1(chunks, info, options),
 };

@@ -172,6 +172,11 @@ export interface TraceReader {
   readonly options?: readonly FormatOption[];
   /** True when the first bytes (decompressed) look like this format. */
   sniff(head: string): boolean;
+  /**
+   * True when `read` keeps no view of a chunk once it asks for the next (it copies what it
+   * carries over), so the input may reuse the chunk's memory.
+   */
+  readonly copiesChunks?: boolean;
   /** Streams event batches from decompressed input chunks; fills `info` as it goes. */
   read(chunks: AsyncIterable<Buffer>, info: TraceInfo, options: ReadOptions): AsyncGenerator<EventBatch>;
 }

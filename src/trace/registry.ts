@@ -111,6 +111,7 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
     await input.chunks.return(undefined); // closes the file
     throw e;
   }
+  input.recycle = reader.copiesChunks === true;
   async function* batches(): AsyncGenerator<EventBatch> {
     yield* reader.read(prepend(head, input.chunks), info, readOptions);
     info.sha256 = input.sha256;

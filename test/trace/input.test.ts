@@ -67,6 +67,34 @@ describe('files', () => {
     }
   });
 
+  it('refills one buffer once the consumer allows it, and only then', async () => {
+    const big = randomBytes(3 * (1 << 20) + 5);
+    const fresh = await openInput(file('fresh.bin', big));
+    const seen: Buffer[] = [];
+    for await (const c of fresh.chunks) seen.push(c);
+    expect(new Set(seen.map((c) => c.buffer)).size).toBe(seen.length); // kept chunks stay intact
+    expect(Buffer.concat(seen)).toEqual(big);
+
+    const reused = await openInput(file('reused.bin', big));
+    reused.recycle = true;
+    const copies: Buffer[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for await (const c of reused.chunks) {
+      copies.push(Buffer.from(c));
+      buffers.add(c.buffer);
+    }
+    expect(buffers.size).toBe(1);
+    expect(Buffer.concat(copies)).toEqual(big);
+    expect(reused.sha256).toBe(sha(big));
+  });
+
+  it('never refills a buffer the gzip inflater may still hold', async () => {
+    const big = randomBytes(3 * (1 << 20));
+    const input = await openInput(file('big.gz', gzipSync(big)));
+    input.recycle = true;
+    expect((await drain(input)).data).toEqual(big);
+  });
+
   it('streams what is not a regular file (a character device here) the same way', async () => {
     const input = await openInput('/dev/null');
     expect((await drain(input)).data.length).toBe(0);
