@@ -67,21 +67,29 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     list.push({ group: g.index, point: { sets: pointSets(g.params), runs: pending.map((r) => ({ index: r.index, backend: r.backend })) } });
     byTrace.set(g.trace, list);
   }
-  // Each trace's points split into as many contiguous tasks as there are workers: every worker
-  // reads a trace once for all the points it holds, and the workers share them evenly. A task
-  // holds at most MAX_TASK_RUNS runs (one simulated machine each), so memory stays bounded.
+  // Each trace's runs are dealt round-robin into as many tasks as there are workers: every worker
+  // reads a trace once for all the runs it holds, and dealing (not cutting contiguous blocks)
+  // mixes cheap and costly grid points and backends in every task. A task holds at most
+  // MAX_TASK_RUNS runs (one simulated machine each), so memory stays bounded.
   const tasks: GroupTask[] = [];
   for (const [trace, points] of byTrace) {
-    const runCount = points.reduce((n, p) => n + p.point.runs.length, 0);
-    for (const chunk of split(points, Math.max(o.jobs ?? 1, Math.ceil(runCount / MAX_TASK_RUNS)))) {
+    const flat = points.flatMap(({ group, point }) => point.runs.map((run) => ({ group, sets: point.sets, run })));
+    for (const hand of deal(flat, Math.max(o.jobs ?? 1, Math.ceil(flat.length / MAX_TASK_RUNS)))) {
+      const taskPoints: TaskPoint[] = [];
+      let last = -1;
+      for (const { group, sets, run } of hand) {
+        if (group !== last) taskPoints.push({ sets, runs: [] });
+        taskPoints[taskPoints.length - 1].runs.push(run);
+        last = group;
+      }
       tasks.push({
-        group: chunk[0].group,
+        group: hand[0].group,
         tracePath: loaded.tracePaths[trace],
         traceLabel: spec.traces[trace],
         configPath: loaded.configPath,
         configLabel: spec.config,
         preset: spec.preset,
-        points: chunk.map((c) => c.point),
+        points: taskPoints,
       });
     }
   }
@@ -129,14 +137,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
 /** Runs one task replays at once at most: each is a machine in memory during the pass. */
 export const MAX_TASK_RUNS = 16;
 
-/** `items` in `n` contiguous parts of near-equal size (none empty), in order. */
-export function split<T>(items: readonly T[], n: number): T[][] {
-  const parts = Math.max(1, Math.min(n, items.length));
-  const out: T[][] = [];
-  for (let k = 0, start = 0; k < parts; k++) {
-    const size = Math.floor(items.length / parts) + (k < items.length % parts ? 1 : 0);
-    out.push(items.slice(start, start + size));
-    start += size;
-  }
-  return out;
+/** `items` dealt round-robin into `n` hands (none empty), each in the items' order. */
+export function deal<T>(items: readonly T[], n: number): T[][] {
+  const hands: T[][] = Array.from({ length: Math.max(1, Math.min(n, items.length)) }, () => []);
+  items.forEach((item, i) => hands[i % hands.length].push(item));
+  return hands;
 }

@@ -7,7 +7,7 @@ import { CdmError } from '../../src/errors.js';
 import { mergeSweeps } from '../../src/sweep/merge.js';
 import { CSV_METRICS } from '../../src/sweep/output.js';
 import { inlineExecutor } from '../../src/sweep/pool.js';
-import { MAX_TASK_RUNS, runSweep, split, type SweepOptions } from '../../src/sweep/run.js';
+import { deal, MAX_TASK_RUNS, runSweep, type SweepOptions } from '../../src/sweep/run.js';
 import { executedRuns, read, SMALL_SPEC, sweepDir, writeSpec } from './helpers.js';
 
 async function sweep(specFile: string, outDir: string, more: Partial<SweepOptions> = {}) {
@@ -31,13 +31,14 @@ describe('sweep outputs', () => {
   const dir = sweepDir();
   const spec = writeSpec(dir, SMALL_SPEC);
 
-  it('reads each trace once per worker: its grid points split into one task per worker', async () => {
+  it('reads each trace once per worker: its runs dealt round-robin into one task per worker', async () => {
     const one = await sweep(spec, join(dir, 'tasks1'), { jobs: 1 });
     const two = await sweep(spec, join(dir, 'tasks2'), { jobs: 2 });
     const tasks = (log: string) => [...log.matchAll(/runs ([\d,]+) /g)].map((m) => m[1]);
     // Runs: a.csv × {8MiB, 16MiB} × {mainline, numa}, then b.csv.
     expect(tasks(one.log)).toEqual(['0,1,2,3', '4,5,6,7']);
-    expect(tasks(two.log)).toEqual(['0,1', '2,3', '4,5', '6,7']);
+    // Dealt, not cut: each task holds both grid points (a costly point does not land on one worker).
+    expect(tasks(two.log)).toEqual(['0,2', '1,3', '4,6', '5,7']);
     expect(outputs(join(dir, 'tasks2'))).toEqual(outputs(join(dir, 'tasks1')));
   });
 
@@ -45,14 +46,14 @@ describe('sweep outputs', () => {
     const big = writeSpec(dir, { traces: ['a.csv'], backends: ['mainline', 'numa'], grid: { 'kernel.swappiness': [0, 10, 20, 30, 40, 50, 60, 70, 80, 100] } }, 'capped.yaml');
     const s = await sweep(big, join(dir, 'capped'), { jobs: 1 });
     const tasks = [...s.log.matchAll(/runs ([\d,]+) /g)].map((m) => m[1].split(',').length);
-    expect(tasks).toEqual([10, 10]); // 20 runs > 16: two tasks of five points
+    expect(tasks).toEqual([10, 10]); // 20 runs > 16: two tasks of ten runs
     expect(MAX_TASK_RUNS).toBe(16);
   });
 
-  it('splits a list into contiguous, near-equal, non-empty parts', () => {
-    expect(split([1, 2, 3, 4, 5], 2)).toEqual([[1, 2, 3], [4, 5]]);
-    expect(split([1, 2], 5)).toEqual([[1], [2]]);
-    expect(split([1, 2, 3], 1)).toEqual([[1, 2, 3]]);
+  it('deals a list round-robin into near-equal, non-empty hands', () => {
+    expect(deal([1, 2, 3, 4, 5], 2)).toEqual([[1, 3, 5], [2, 4]]);
+    expect(deal([1, 2], 5)).toEqual([[1], [2]]);
+    expect(deal([1, 2, 3], 1)).toEqual([[1, 2, 3]]);
   });
 
   it('writes sweep.json in run order, sweep.csv one row per run, and runs/', async () => {
