@@ -44,11 +44,9 @@ export interface ReplayOptions {
 
 export async function replay(o: ReplayOptions): Promise<Report> {
   const { config } = o;
-  const workers = engineWorkers(o);
-  // In one thread, a spare core hashes the input (worker threads keep the cores busy anyway).
-  const hashThread = workers === 0 && availableParallelism() > 1;
-  const trace = await openTrace(o.tracePath, { ...o.traceOptions, inputFormat: o.inputFormat, ignoreColumns: o.ignoreColumns, hashThread });
+  const trace = await openTrace(o.tracePath, { ...o.traceOptions, inputFormat: o.inputFormat, ignoreColumns: o.ignoreColumns });
   const warnings = [...(o.warnings ?? [])];
+  const workers = engineWorkers(o);
   const outcome = workers > 0
     ? await replayInWorkers(trace, { config, backends: o.backends, workers, strict: o.strict ?? false, timeline: o.timeline, onWarning: o.onWarning, onProgress: o.onProgress })
     : await replayInThread(trace, o);

@@ -8,7 +8,6 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CdmError, TraceDataError, UsageError } from '../errors.js';
-import { hashInThread, type ThreadHash } from './hash-thread.js';
 
 /**
  * Read size: large enough that per-chunk overhead (a hash update, a row carried across the join,
@@ -33,15 +32,11 @@ export interface TraceInput {
    * for gzip, whose inflater may still hold compressed chunks.
    */
   recycle: boolean;
-  /** Resolves once `sha256` is final (after the chunks end; at once unless a thread hashes). */
-  settled(): Promise<void>;
 }
 
 export interface OpenInputOptions {
   /** What `-` reads (default process.stdin); tests pass their own stream. */
   stdin?: Readable;
-  /** Hash a regular file on a helper thread (hash-thread.ts): for a reader with a spare core. */
-  hashThread?: boolean;
 }
 
 /** Opens a file path or `-`. A missing or unreadable file is a UsageError (exit 2). */
@@ -61,8 +56,7 @@ export async function openInput(path: string, options: OpenInputOptions = {}): P
   }
   if (!regular) return openChunks(handle.createReadStream({ highWaterMark: CHUNK }), path);
   const opened: { input?: TraceInput } = {}; // set before a second chunk is asked for
-  const thread = options.hashThread ? hashInThread(path) : null;
-  opened.input = await openChunks(fileChunks(handle, () => opened.input?.recycle === true && !opened.input.gzip, thread), path, thread);
+  opened.input = await openChunks(fileChunks(handle, () => opened.input?.recycle === true && !opened.input.gzip), path);
   return opened.input;
 }
 
@@ -77,38 +71,26 @@ export function openReadable(stream: Readable, name: string): Promise<TraceInput
  * for a time slice (the stream left the reader idle about a quarter of the time). Nothing else waits
  * on the event loop meanwhile: the reader's consumer awaits each batch.
  */
-async function* fileChunks(handle: FileHandle, recycle: () => boolean, thread: ThreadHash | null): AsyncGenerator<Buffer> {
+async function* fileChunks(handle: FileHandle, recycle: () => boolean): AsyncGenerator<Buffer> {
   let chunk: Buffer | null = null;
-  let total = 0;
-  let atEnd = false;
   try {
     for (;;) {
       // A fresh buffer unless the consumer allows reuse (it may hold earlier chunks otherwise).
       if (chunk === null || !recycle()) chunk = Buffer.allocUnsafeSlow(CHUNK);
       const n = readSync(handle.fd, chunk, 0, CHUNK, null);
-      if (n === 0) {
-        atEnd = true;
-        return;
-      }
-      total += n;
-      thread?.advance(total);
+      if (n === 0) return;
       yield n < CHUNK ? chunk.subarray(0, n) : chunk;
     }
   } finally {
-    if (!atEnd) thread?.cancel();
     await handle.close();
   }
 }
 
-async function openChunks(source: AsyncIterable<Buffer | string>, name: string, thread: ThreadHash | null = null): Promise<TraceInput> {
-  const hash = thread ? null : createHash('sha256');
-  let settle: Promise<void> = Promise.resolve();
-  const input: { -readonly [K in keyof TraceInput]: TraceInput[K] } = {
-    name, gzip: false, chunks: undefined as unknown as AsyncGenerator<Buffer>, sha256: '', recycle: false, settled: () => settle,
-  };
+async function openChunks(source: AsyncIterable<Buffer | string>, name: string): Promise<TraceInput> {
+  const hash = createHash('sha256');
+  const input: { -readonly [K in keyof TraceInput]: TraceInput[K] } = { name, gzip: false, chunks: undefined as unknown as AsyncGenerator<Buffer>, sha256: '', recycle: false };
   const raw = rawChunks(source, hash, name, () => {
-    if (hash) input.sha256 = hash.digest('hex');
-    else if (thread) settle = thread.finish().then((hex) => void (input.sha256 = hex), (err: unknown) => Promise.reject(readError(name, err)));
+    input.sha256 = hash.digest('hex');
   });
   // Peek until the two magic bytes are known (stdin may deliver a single byte first).
   const head: Buffer[] = [];
@@ -136,11 +118,11 @@ export async function* prepend(head: readonly Buffer[], rest: AsyncGenerator<Buf
   }
 }
 
-async function* rawChunks(source: AsyncIterable<Buffer | string>, hash: Hash | null, name: string, done: () => void): AsyncGenerator<Buffer> {
+async function* rawChunks(source: AsyncIterable<Buffer | string>, hash: Hash, name: string, done: () => void): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of source) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      hash?.update(bytes);
+      hash.update(bytes);
       yield bytes;
     }
   } catch (err) {

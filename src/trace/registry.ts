@@ -104,7 +104,7 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
   const info: TraceInfo = {
     path: input.name, format: '', strings: [], events: 0, startTime: null, meta: {}, skipped: {}, sha256: '',
   };
-  const { inputFormat: _format, stdin: _stdin, hashThread: _hash, ...readOptions } = options;
+  const { inputFormat: _format, stdin: _stdin, ...readOptions } = options;
   try {
     checkOptions(reader, readOptions);
   } catch (e) {
@@ -114,7 +114,6 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
   input.recycle = reader.copiesChunks === true;
   async function* batches(): AsyncGenerator<EventBatch> {
     yield* reader.read(prepend(head, input.chunks), info, readOptions);
-    await input.settled();
     info.sha256 = input.sha256;
   }
   return { info, batches: batches() };

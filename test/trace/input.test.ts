@@ -1,6 +1,6 @@
 // The input layer: files, stdin (as a Readable), gzip by magic bytes, sha256, error classes.
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -93,30 +93,6 @@ describe('files', () => {
     const input = await openInput(file('big.gz', gzipSync(big)));
     input.recycle = true;
     expect((await drain(input)).data).toEqual(big);
-  });
-
-  it('hashes on a helper thread exactly the bytes read, even when the file grows afterwards', async () => {
-    const big = randomBytes(3 * (1 << 20) + 7);
-    const path = file('grows.bin', big);
-    const input = await openInput(path, { hashThread: true });
-    input.recycle = true;
-    let bytes = 0;
-    for await (const c of input.chunks) bytes += c.length;
-    appendFileSync(path, 'more'); // after the reader's end: not part of what it replayed
-    await input.settled();
-    expect(bytes).toBe(big.length);
-    expect(input.sha256).toBe(sha(big));
-    const gz = await openInput(file('t.gz', gzipSync(big)), { hashThread: true });
-    expect((await drain(gz)).data).toEqual(big);
-    await gz.settled();
-    expect(gz.sha256).toBe(sha(gzipSync(big)));
-  });
-
-  it('stops the hashing thread when the reader stops early', async () => {
-    const input = await openInput(file('early.bin', randomBytes(3 << 20)), { hashThread: true });
-    await input.chunks.next();
-    await input.chunks.return(undefined);
-    expect(input.sha256).toBe('');
   });
 
   it('streams what is not a regular file (a character device here) the same way', async () => {
