@@ -2,7 +2,7 @@
 // the runs OUT/runs/ already holds (--resume), execute the rest on an executor, write every run as
 // it finishes, then sweep.json and sweep.csv in run order.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import type { GroupResult, GroupTask, TaskPoint } from './execute.js';
@@ -67,14 +67,19 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     list.push({ group: g.index, point: { sets: pointSets(g.params), runs: pending.map((r) => ({ index: r.index, backend: r.backend })) } });
     byTrace.set(g.trace, list);
   }
-  // Each trace's runs are dealt round-robin into as many tasks as there are workers: every worker
-  // reads a trace once for all the runs it holds, and dealing (not cutting contiguous blocks)
-  // mixes cheap and costly grid points and backends in every task. A task holds at most
-  // MAX_TASK_RUNS runs (one simulated machine each), so memory stays bounded.
-  const tasks: GroupTask[] = [];
+  // A task replays one trace once for every run it holds. Each trace gets enough tasks for every
+  // worker to have one (with fewer traces than workers, a trace's runs are shared out), and no
+  // task holds over MAX_TASK_RUNS runs (one simulated machine each: bounded memory). More tasks
+  // would balance better but parse the trace again each. Runs are dealt round-robin, not cut in
+  // blocks, so a costly grid point or backend does not land whole on one worker; the biggest
+  // tasks (trace bytes x runs) go first, so the pool does not end on one.
+  const jobs = o.jobs ?? 1;
+  const tasks: { task: GroupTask; weight: number }[] = [];
   for (const [trace, points] of byTrace) {
     const flat = points.flatMap(({ group, point }) => point.runs.map((run) => ({ group, sets: point.sets, run })));
-    for (const hand of deal(flat, Math.max(o.jobs ?? 1, Math.ceil(flat.length / MAX_TASK_RUNS)))) {
+    const count = Math.max(Math.ceil(jobs / byTrace.size), Math.ceil(flat.length / MAX_TASK_RUNS));
+    const bytes = traceBytes(loaded.tracePaths[trace]);
+    for (const hand of deal(flat, count)) {
       const taskPoints: TaskPoint[] = [];
       let last = -1;
       for (const { group, sets, run } of hand) {
@@ -83,16 +88,20 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
         last = group;
       }
       tasks.push({
-        group: hand[0].group,
-        tracePath: loaded.tracePaths[trace],
-        traceLabel: spec.traces[trace],
-        configPath: loaded.configPath,
-        configLabel: spec.config,
-        preset: spec.preset,
-        points: taskPoints,
+        weight: bytes * hand.length,
+        task: {
+          group: hand[0].group,
+          tracePath: loaded.tracePaths[trace],
+          traceLabel: spec.traces[trace],
+          configPath: loaded.configPath,
+          configLabel: spec.config,
+          preset: spec.preset,
+          points: taskPoints,
+        },
       });
     }
   }
+  tasks.sort((a, b) => b.weight - a.weight || a.task.group - b.task.group); // stable for equal weights
   const resumed = results.size;
   const selected = mine.flatMap((g) => g.runs);
   const progress = new SweepProgress(stderr, selected.length);
@@ -121,7 +130,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     progress.addRuns(r.runs.length);
   };
   try {
-    await o.executor(tasks, { onResult, onEvents: (n) => progress.addEvents(n) });
+    await o.executor(tasks.map((t) => t.task), { onResult, onEvents: (n) => progress.addEvents(n) });
   } finally {
     progress.finish();
   }
@@ -132,6 +141,15 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   const doc = sweepDoc(spec, selected.map((i) => results.get(i) as SweepRun));
   writeOutputs(o.outDir, doc, loaded.gridKeys);
   return { doc, runs: selected.length, executed: selected.length - resumed, resumed, failed };
+}
+
+/** A trace's size for ordering tasks (a gzip file counts its compressed bytes; unreadable: 0, it fails later). */
+function traceBytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** Runs one task replays at once at most: each is a machine in memory during the pass. */

@@ -1,6 +1,6 @@
 // runSweep and mergeSweeps in-process (the inline executor; the thread pool is tested end to end
 // in cli.test.ts): outputs, merge identity, resume, failing runs.
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CdmError } from '../../src/errors.js';
@@ -31,15 +31,25 @@ describe('sweep outputs', () => {
   const dir = sweepDir();
   const spec = writeSpec(dir, SMALL_SPEC);
 
-  it('reads each trace once per worker: its runs dealt round-robin into one task per worker', async () => {
+  it('reads each trace once per task: a task per trace, a trace shared out only when workers would idle', async () => {
     const one = await sweep(spec, join(dir, 'tasks1'), { jobs: 1 });
     const two = await sweep(spec, join(dir, 'tasks2'), { jobs: 2 });
-    const tasks = (log: string) => [...log.matchAll(/runs ([\d,]+) /g)].map((m) => m[1]);
+    const four = await sweep(spec, join(dir, 'tasks4'), { jobs: 4 });
+    const tasks = (log: string) => [...log.matchAll(/runs ([\d,]+) /g)].map((m) => m[1]).sort();
     // Runs: a.csv × {8MiB, 16MiB} × {mainline, numa}, then b.csv.
     expect(tasks(one.log)).toEqual(['0,1,2,3', '4,5,6,7']);
+    expect(tasks(two.log)).toEqual(['0,1,2,3', '4,5,6,7']); // two traces keep two workers busy
     // Dealt, not cut: each task holds both grid points (a costly point does not land on one worker).
-    expect(tasks(two.log)).toEqual(['0,2', '1,3', '4,6', '5,7']);
+    expect(tasks(four.log)).toEqual(['0,2', '1,3', '4,6', '5,7']);
     expect(outputs(join(dir, 'tasks2'))).toEqual(outputs(join(dir, 'tasks1')));
+    expect(outputs(join(dir, 'tasks4'))).toEqual(outputs(join(dir, 'tasks1')));
+  });
+
+  it('starts the biggest tasks first (trace bytes × runs)', async () => {
+    const order = writeSpec(dir, { traces: ['a.csv', 'b.csv'], backends: ['mainline'], grid: { 'kernel.swappiness': [0, 60] } }, 'order.yaml');
+    const log = (await sweep(order, join(dir, 'order'), { jobs: 1 })).log;
+    const big = statSync(join(dir, 'a.csv')).size >= statSync(join(dir, 'b.csv')).size ? '0,1' : '2,3';
+    expect([...log.matchAll(/runs ([\d,]+) /g)].map((m) => m[1])[0]).toBe(big);
   });
 
   it('caps a task at MAX_TASK_RUNS runs, so a big grid on one worker stays bounded in memory', async () => {
