@@ -62,11 +62,18 @@ export function threadExecutor(jobs: number, progress: boolean): Executor {
           h.onStart?.(current, id);
           worker.postMessage(current);
         };
-        // A crashed worker (uncaught error, out of memory) fails its group's runs, not the sweep.
+        // A crashed worker (uncaught error, out of memory) fails runs, not the sweep. One run of a
+        // task may be the cause: its runs are retried alone first (next in the queue), so only a
+        // run that also dies by itself fails.
         const lose = (why: string) => {
           if (!current) return;
           const task = current;
           current = undefined;
+          const alone = task.points.flatMap((pt) => pt.runs.map((run) => ({ ...task, points: [{ sets: pt.sets, runs: [run] }] })));
+          if (alone.length > 1) {
+            queue.unshift(...alone);
+            return;
+          }
           h.onResult({ group: task.group, runs: failAll(task.points.flatMap((pt) => pt.runs), { code: ExitCode.internal, message: `internal error: sweep worker died: ${why}` }), warnings: [], startMs: since, endMs: Date.now() }, id);
         };
         worker.on('message', (m: { type: 'events'; n: number } | { type: 'done'; result: GroupResult }) => {

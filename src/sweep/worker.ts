@@ -7,7 +7,11 @@ const port = parentPort;
 if (!port) throw new Error('sweep worker: not started as a worker thread');
 const progress = (workerData as { progress?: boolean } | undefined)?.progress === true;
 
+/** Tests only: a worker given this run index dies at once (the pool's crash handling). */
+const crashRun = Number(process.env.CDM_REPLAY_TEST_CRASH_RUN ?? -1);
+
 port.on('message', (task: GroupTask) => {
+  if (task.points.some((pt) => pt.runs.some((r) => r.index === crashRun))) process.exit(70);
   let pending = 0;
   let last = Date.now();
   const onEvents = (delta: number) => {

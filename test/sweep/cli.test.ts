@@ -68,6 +68,17 @@ describe('cdm-replay sweep', () => {
     expect(codes, r.err).toEqual(['ok', 2, 3, 2]);
   });
 
+  it('a worker that dies fails only the run that kills it: the task\'s runs are retried alone', () => {
+    const r = cli(['sweep', spec, '--jobs', '1', '--out', join(dir, 'crash')], { CDM_REPLAY_TEST_CRASH_RUN: '2', CDM_REPLAY_SWEEP_LOG: '1' });
+    expect(r.code, r.err).toBe(5);
+    expect(r.err).toContain('nodes.1.capacity=16MiB; backend mainline: internal error: sweep worker died: exit code 70');
+    const runs = JSON.parse(read(join(dir, 'crash', 'sweep.json'))).runs;
+    expect(runs.map((x: { report?: unknown; error?: { code: number } }) => (x.report ? 'ok' : x.error?.code))).toEqual(['ok', 'ok', 4, 'ok', 'ok', 'ok', 'ok', 'ok']);
+    // The finished runs are the same as in a sweep where nothing died.
+    const clean = JSON.parse(read(join(dir, 'j1', 'sweep.json'))).runs;
+    expect(runs.filter((_: unknown, i: number) => i !== 2)).toEqual(clean.filter((_: unknown, i: number) => i !== 2));
+  });
+
   it('usage and spec errors exit 2 with one line', () => {
     writeFileSync(join(dir, 'typo.yaml'), 'traces: [a.csv]\nbackends: [mainline]\ngrid: { kernel.thpp: [never] }\n');
     const errs: string[] = [];
