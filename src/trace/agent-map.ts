@@ -111,7 +111,7 @@ export class AgentResolver {
   private commAgent(b: Buffer, s: number, e: number): number | undefined {
     const last = this.lastComm;
     if (last.length === e - s && b.compare(last, 0, last.length, s, e) === 0) return this.lastCommAgent;
-    this.lastComm = Buffer.from(b.subarray(s, e));
+    this.lastComm = Buffer.from(b.subarray(s, e)); // a copy: b may be a chunk the input refills
     return (this.lastCommAgent = this.map.comm.get(b.toString('utf8', s, e)));
   }
 }

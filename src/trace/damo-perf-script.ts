@@ -134,5 +134,6 @@ export const damoPerfScriptReader: TraceReader = {
     'trace-cmd record -e damon:damon_aggregated; trace-cmd report > damon.txt',
   options: ['agentMap'],
   sniff: sniffDamoPerfScript,
+  copiesChunks: true, // textLines decodes each chunk to strings; nothing else sees the bytes
   read: readPerfScript,
 };

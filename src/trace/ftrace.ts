@@ -151,6 +151,7 @@ export const ftraceReader: TraceReader = {
   reports: `${FTRACE_FORMAT} or ${FTRACE_FORMAT}/trace-cmd`,
   options: ['agentMap', 'zoneinfo'],
   sniff: sniffFtrace,
+  copiesChunks: true, // readLines copies the carried line; the parser keeps copies (event name, comm)
   read: async function* (chunks, info, options) {
     const zones = options.zoneinfo === undefined ? null : await loadZoneinfo(options.zoneinfo);
     yield* readLines(chunks, info, new FtraceParser(info, options, zones));

@@ -119,6 +119,7 @@ export const kfdSmiReader: TraceReader = {
   description: 'AMD KFD SMI event text (kfd_smi_events.c): GPU page faults and HMM/ZONE_DEVICE migrations',
   producedBy: 'the lines read from a KFD SMI event fd (AMDKFD_IOC_SMI_EVENTS, mask MIGRATE_START|MIGRATE_END|PAGE_FAULT_START|PAGE_FAULT_END) > kfd.txt',
   sniff: sniffKfdSmi,
+  copiesChunks: true, // textLines decodes each chunk to strings; nothing else sees the bytes
   options: ['deviceMap'],
   read: (chunks, info, options) => readKfd(chunks, info, options as DeviceReadOptions),
 };

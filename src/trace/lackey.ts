@@ -134,5 +134,6 @@ export const lackeyReader: TraceReader = {
   reports: `${LACKEY_FORMAT}[@VALGRIND_VERSION]`,
   options: ['keepInstr', 'agentMap'],
   sniff: sniffLackey,
+  copiesChunks: true, // readLines copies the carried line; the parser keeps only numbers and strings
   read: (chunks, info, options) => readLines(chunks, info, new LackeyParser(info, options)),
 };

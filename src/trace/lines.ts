@@ -36,7 +36,10 @@ export function defaultBatch(options: ReadOptions): EventBatch {
 /** A format's line parser: gets each line, may add at most one event to the batch per line. */
 export interface LineParser {
   readonly batch: EventBatch;
-  /** Line b[s, e) without its line end (a CR before the LF is cut off); `line` is 1-based. */
+  /**
+   * Line b[s, e) without its line end (a CR before the LF is cut off); `line` is 1-based. b may be
+   * refilled after the call (the readers declare copiesChunks): copy any bytes kept.
+   */
   line(b: Buffer, s: number, e: number, line: number): void;
   /** After the last line: write counters into info (skipped, meta, format). */
   end(): void;
@@ -88,7 +91,7 @@ export async function* readLines(chunks: AsyncIterable<Buffer>, info: TraceInfo,
       p = nl + 1;
     }
     if (p < chunk.length) {
-      // A copy: keeping a view would pin the whole chunk.
+      // A copy: a view would pin the whole chunk, or read bytes the input has refilled.
       tail = Buffer.from(chunk.subarray(p));
       if (tail.length > MAX_LINE) throw tooLong(info, line, tail);
     }

@@ -111,5 +111,6 @@ export const nsysUmSumReader: TraceReader = {
   description: 'nsys stats --report um_total_sum --format csv: UM totals (checked, not replayed)',
   producedBy: 'nsys stats --report um_total_sum --format csv run.nsys-rep > um_total_sum.csv',
   sniff: sniffNsysUmSum,
+  copiesChunks: true, // textLines decodes each chunk to strings; nothing else sees the bytes
   read: (chunks, info) => readUmSum(chunks, info),
 };

@@ -247,5 +247,6 @@ export const perfReader: TraceReader = {
   reports: `${PERF_FORMAT}/page-faults, ${PERF_FORMAT}/mem or ${PERF_FORMAT}/page-faults+mem, with @PERF_VERSION when perf script --header was used`,
   options: ['agentMap'],
   sniff: sniffPerf,
+  copiesChunks: true, // readLines copies the carried line; the parser keeps copies (event name, comm)
   read: (chunks, info, options) => readLines(chunks, info, new PerfParser(info, options)),
 };

@@ -177,5 +177,6 @@ export const pinReader: TraceReader = {
   reports: `${PIN_FORMAT} (canonical ip,op,addr) or ${PIN_FORMAT}/COLUMNS, e.g. ${PIN_FORMAT}/op,addr`,
   options: ['pinColumns', 'agentMap'],
   sniff: sniffPin,
+  copiesChunks: true, // readLines copies the carried line; the parser keeps only numbers and strings
   read: (chunks, info, options) => readLines(chunks, info, new PinParser(info, options)),
 };

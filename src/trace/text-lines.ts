@@ -41,7 +41,10 @@ export async function* textLines(chunks: AsyncIterable<Buffer>, file: string): A
   if (rest.length > 0) yield { text: rest.replace(/\r$/, ''), no: ++no };
 }
 
-/** The whole input as one Buffer, for formats that cannot be streamed (SQLite, JSON, zlib). */
+/**
+ * The whole input as one Buffer, for formats that cannot be streamed (SQLite, JSON, zlib). It
+ * keeps every chunk until the end: its readers must not declare copiesChunks.
+ */
 export async function allBytes(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const chunk of chunks) parts.push(chunk);

@@ -12,6 +12,7 @@ import {
 import { parseAgentMap } from '../../src/trace/agent-map.js';
 import { getReader, sniffFormat } from '../../src/trace/registry.js';
 import { chunked, newInfo } from './helpers.js';
+import { firstDifference, readFileTrace, textOverJoins, type JoinLine } from './join-helpers.js';
 import { dataError, FIXTURES, readWith, replayFile } from './format-helpers.js';
 
 const DIR = join(FIXTURES, 'damo');
@@ -160,6 +161,21 @@ describe('damo JSON reader', () => {
     expect(info.meta['damon.targets']).toBe('1');
   });
 
+  it('reads a file over many read chunks whole (it keeps every chunk, so it must not let the input refill one)', async () => {
+    expect(damoJsonReader.copiesChunks).not.toBe(true);
+    const start = (i: number): number => 94253027950592 + i * 8192;
+    const snapshots = Array.from({ length: 400 }, (_, s) => ({
+      start_time: `${s * 100} ms`, end_time: `${(s + 1) * 100} ms`,
+      regions: Array.from({ length: 100 }, (_, j) => ({ start: start(s * 100 + j), end: start(s * 100 + j) + 4096, nr_accesses: { samples: 1 } })),
+    }));
+    const text = JSON.stringify([{ target_id: 7, snapshots }], null, 1);
+    expect(text.length).toBeGreaterThan(3 << 20);
+    const { rows, info } = await readFileTrace(text, {}, 'damon.json');
+    expect(info).toMatchObject({ format: 'damo-json', events: 40000, meta: { 'damon.snapshots': '400' } });
+    const want = Array.from({ length: 40000 }, (_, i) => `read ${start(i)} ${Math.floor(i / 100) * 100e6} 1`);
+    expect(firstDifference(rows.map((r) => `${r.op} ${Number(r.addr)} ${r.time} ${r.pid}`), want)).toBe('');
+  });
+
   it('rejects bad JSON, bad values and bad zlib with a located error (exit 3)', async () => {
     expect(await dataError(damoJsonReader, '[{"snapshots": [}')).toMatch(/^t\.in:JSON( offset \d+)?: JSON: .* is not valid JSON/);
     expect(await dataError(damoJsonReader, record([{ start: '1,000', end: '2,000', nr_accesses: { samples: 1 } }, { start: 'x', end: '1' }])))
@@ -208,5 +224,35 @@ describe('damo through the engine', () => {
   it('lets --agent rules make a target the device', async () => {
     const { rows } = await readWith(damoPerfScriptReader, readFileSync(PERF), { agentMap: parseAgentMap(['pid:1=dev0']) });
     expect(rows.every((r) => r.agent === -1)).toBe(true);
+  });
+});
+
+describe('damo perf-script reader over many read chunks (the input refills one buffer for this reader)', () => {
+  // Snapshots of 4 one-page regions (nr_accesses 1: one read at the region's start each),
+  // alternating between two targets; a snapshot may span a join.
+  const TARGETS = ['18446623435582458880', '18446623438842130432'];
+  const snap = (n: number): number => Math.floor(n / 4);
+  const start = (n: number): number => 94253027950592 + n * 8192;
+  const ns = (s: number): number => (82820 + s) * 1e9 + (s % 1000) * 1000;
+  const line = ({ n }: JoinLine): string => {
+    const s = snap(n);
+    return `       kdamond.0  4452 [000] ${82820 + s}.${String(s % 1000).padStart(6, '0')}: damon:damon_aggregated: ` +
+      `target_id=${TARGETS[s % 2]} nr_regions=4 ${start(n)}-${start(n) + 4096}: 1 ${n % 10}${' '.repeat(n % 3)}`;
+  };
+
+  it('reads every region once, lines across joins included, and keeps each target\'s snapshots apart', async () => {
+    expect(damoPerfScriptReader.copiesChunks).toBe(true);
+    const { text, lines } = textOverJoins(line, (w) => `#${'-'.repeat(w - 1)}`);
+    expect(text.length).toBeGreaterThan(3 << 20);
+    const { rows, info } = await readFileTrace(text, { agentMap: parseAgentMap(['pid:2=dev0']) });
+    expect(info).toMatchObject({
+      format: 'damo-perf-script', events: lines.length,
+      meta: { 'damon.targets': '2', 'damon.snapshots': String(Math.ceil(lines.length / 4)), 'damon.variant': 'perf-script' },
+    });
+    expect(info.meta['damon.incomplete_snapshots']).toBe(lines.length % 4 ? '1' : undefined);
+    // An event's line is its snapshot's first line.
+    const want = lines.map((l) => ['read', start(l.n), ns(snap(l.n)) - ns(0), 1 + (snap(l.n) % 2), snap(l.n) % 2 ? -1 : 0, lines[l.n - (l.n % 4)].no].join(' '));
+    const got = rows.map((r) => [r.op, Number(r.addr), r.time, r.pid, r.agent, r.line].join(' '));
+    expect(firstDifference(got, want)).toBe('');
   });
 });

@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { kfdSmiReader } from '../../src/trace/kfd-smi.js';
 import type { DeviceReadOptions } from '../../src/trace/device-map.js';
 import { getReader, sniffFormat } from '../../src/trace/registry.js';
+import { encodeDev } from '../../src/trace/events.js';
 import { dataError, FIXTURES, readWith, replayFile } from './format-helpers.js';
+import { firstDifference, readFileTrace, textOverJoins, type JoinLine } from './join-helpers.js';
 
 const FIXTURE = join(FIXTURES, 'kfd/smi-events.txt');
 /** FORMATS §2.7's (constructed) migrate-start example, verbatim. */
@@ -81,5 +83,51 @@ describe('--device-map on the command line', () => {
     const csv = join(import.meta.dirname, '../../traces/pressure-device.csv.gz');
     const wrong = spawnSync(process.execPath, [bin, csv, '--device-map', '0=dev0'], { encoding: 'utf8' });
     expect(wrong.status).toBe(2);
+  });
+});
+
+describe('kfd-smi reader over many read chunks (the input refills one buffer for this reader)', () => {
+  // GPUs take dev0, dev1, ... as first met; beef is first met in the line across the first join.
+  const gpu = (l: JoinLine): string => (l.role === 'across' ? 'beef' : ['5fe1', 'a2b3'][l.n % 2]);
+  const DEV: Record<string, number> = { '5fe1': 0, a2b3: 1, beef: 2 };
+  const TRIGGERS = ['prefetch', 'pagefault_gpu', 'pagefault_cpu', 'ttm_eviction'];
+  const kind = (n: number): 'end' | 'migrate' | 'fault' => (n % 7 === 6 ? 'end' : n % 3 === 2 ? 'migrate' : 'fault');
+  const page = (n: number): number => 0x7f3a2c000 + n * 3;
+  const npages = (n: number): number => 1 + (n % 512);
+  const ns = (n: number): number => 2840383800000 + n * 1000;
+  const pid = (n: number): number => 4242 + (n % 3);
+  const line = (l: JoinLine): string => {
+    const { n } = l;
+    const head = `${ns(n)} -${pid(n)} @${page(n).toString(16)}`;
+    if (kind(n) === 'end') return `8 ${head}(${gpu(l)}) M`;
+    if (kind(n) === 'migrate') return `5 ${head}(${npages(n).toString(16)}) 0->${gpu(l)} 0:${gpu(l)} ${n % 4}`;
+    return `7 ${head}(${gpu(l)}) ${n % 2 ? 'W' : 'R'}`;
+  };
+
+  it('reads every event once, lines across joins included, and keeps the GPUs it met', async () => {
+    expect(kfdSmiReader.copiesChunks).toBe(true);
+    const { text, lines } = textOverJoins(line, (w) => `#${'-'.repeat(w - 1)}`);
+    expect(text.length).toBeGreaterThan(3 << 20);
+    const { rows, info } = await readFileTrace(text);
+    const events = lines.filter((l) => kind(l.n) !== 'end');
+    const triggers = new Map<string, number>();
+    for (const l of events) if (kind(l.n) === 'migrate') triggers.set(TRIGGERS[l.n % 4], (triggers.get(TRIGGERS[l.n % 4]) ?? 0) + 1);
+    expect(info).toMatchObject({
+      format: 'kfd-smi', events: events.length,
+      skipped: { 'page fault end (replayed at its start)': lines.length - events.length },
+      meta: {
+        'kfd.gpu_faults': String(events.filter((l) => kind(l.n) === 'fault').length),
+        'kfd.migrate_triggers': [...triggers].map(([k, v]) => `${k}=${v}`).join(','),
+        'kfd.device_map': '5fe1=dev0@1,a2b3=dev1@2,beef=dev2@3,host=0',
+      },
+    });
+    const want = events.map((l) => {
+      const { n } = l;
+      const migrate = kind(n) === 'migrate';
+      return [migrate ? 'migrate' : n % 2 ? 'write' : 'read', page(n) * 4096, migrate ? npages(n) * 4096 : NaN, ns(n) - ns(0), pid(n),
+        encodeDev(DEV[gpu(l)]), migrate ? 1 << (DEV[gpu(l)] + 1) : 0, l.no].join(' ');
+    });
+    const got = rows.map((r) => [r.op, Number(r.addr), r.len, r.time, r.pid, r.agent, r.nodes, r.line].join(' '));
+    expect(firstDifference(got, want)).toBe('');
   });
 });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { lackeyReader, sniffLackey } from '../../src/trace/lackey.js';
 import { parseAgentMap } from '../../src/trace/agent-map.js';
+import { firstDifference, readFileTrace, textOverJoins, type JoinLine } from './join-helpers.js';
 import { brief, errorWith, fixtureText, readAllSplits, readWith } from './reader-helpers.js';
 
 // FORMATS §2.1: the CMU cachelab trace (SergeShpak/CacheSim traces/trans.trace), verbatim.
@@ -85,5 +86,30 @@ describe('lackey reader', () => {
     expect(sniffLackey('op,addr\nread,0x1000\n')).toBe(false);
     expect(sniffLackey('0x7f2b3c41d093: W 0x7ffd7a8a1c58\n')).toBe(false);
     expect(sniffLackey('')).toBe(false);
+  });
+});
+
+describe('lackey reader over many read chunks (the input refills one buffer for this reader)', () => {
+  const KINDS = ['==4242== a valgrind message', 'I ', ' L', ' S', ' M', ' L'];
+  const addr = (n: number): number => 0x4000000 + n * 52 + (n % 7) * 0x10000000;
+  const line = ({ n }: JoinLine): string => {
+    if (n === 0) return '==4242== Using Valgrind-3.22.0 and LibVEX; rerun with -h for copyright info';
+    const k = KINDS[n % 6];
+    return k.startsWith('==') ? `${k} ${n}` : `${k} ${addr(n).toString(16).padStart(8, '0')},${1 + (n % 8)}${' '.repeat(n % 5)}`;
+  };
+
+  it('reads every access once, lines across joins included, and counts what it skips', async () => {
+    expect(lackeyReader.copiesChunks).toBe(true);
+    const { text, lines } = textOverJoins(line, (w) => ' '.repeat(w));
+    expect(text.length).toBeGreaterThan(3 << 20);
+    const { rows, info } = await readFileTrace(text);
+    const accesses = lines.filter((l) => l.n % 6 >= 2);
+    expect(info).toMatchObject({
+      format: 'valgrind-lackey@3.22.0', events: accesses.length,
+      skipped: { 'instruction-fetch': lines.filter((l) => l.n % 6 === 1).length, 'valgrind-message': lines.filter((l) => l.n % 6 === 0).length },
+    });
+    const want = accesses.map((l) => [l.n % 6 === 2 || l.n % 6 === 5 ? 'read' : 'write', addr(l.n), 1 + (l.n % 8), l.no].join(' '));
+    const got = rows.map((r) => [r.op, Number(r.addr), r.len, r.line].join(' '));
+    expect(firstDifference(got, want)).toBe('');
   });
 });

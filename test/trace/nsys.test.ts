@@ -11,6 +11,7 @@ import { UsageError } from '../../src/errors.js';
 import { getReader, sniffFormat } from '../../src/trace/registry.js';
 import { buildNsysFixture, PID, T0 } from '../fixtures/formats/nsys/make-fixture.mjs';
 import { cli, dataError, FIXTURES, readWith, replayFile } from './format-helpers.js';
+import { READ_CHUNK, readFileTrace } from './join-helpers.js';
 
 const SMALL = join(FIXTURES, 'nsys/um-small.sqlite');
 const CSV = join(FIXTURES, 'nsys/um_total_sum.csv');
@@ -113,6 +114,31 @@ describe('nsys-um-total-sum reader (checked, not replayed)', () => {
     expect(await dataError(nsysUmSumReader, `${head}\n${row.replace('15360', '-3')}\n`)).toBe('t.in:2: column "total_cpu_page_faults": "-3" is not a count (integer >= 0)');
     expect(await dataError(nsysUmSumReader, `${head}\n3221.225,1073.742\n`)).toBe('t.in:2: row: "3221.225,1073.742" is not a row of 6 fields (expected 6 as in the header, found 2)');
     expect(await dataError(nsysUmSumReader, `${head}\n`)).toBe('t.in:end: row: "" is not present (expected one row of totals after the header)');
+  });
+
+  it('reads a report over many read chunks (the input refills one buffer for this reader)', async () => {
+    expect(nsysUmSumReader.copiesChunks).toBe(true);
+    // Text lines up to the header, which straddles the second join with its two-byte µ split
+    // there; blank lines up to the row, which straddles the third; then text after it.
+    const [head, row] = readFileSync(CSV, 'utf8').trim().split('\n');
+    const header = head.replace('Total HtoD Migration Size (MB)', 'Total HtoD Migration Size (µB)');
+    let text = '';
+    let before = 0;
+    while (text.length < 2 * READ_CHUNK - 8192) text += `Processing [run.sqlite] with [um_total_sum.py]... step ${before++} ${'.'.repeat(before % 50)}\n`;
+    const mu = Buffer.byteLength(header.slice(0, header.indexOf('µ'))); // µ's first byte ends the chunk
+    text += `${'x'.repeat(2 * READ_CHUNK - mu - 1 - text.length - 1)}\n${header}\n`;
+    before++;
+    expect(Buffer.from(text).subarray(2 * READ_CHUNK - 1, 2 * READ_CHUNK + 1).toString()).toBe('µ');
+    while (text.length < 3 * READ_CHUNK - 300) text += `${' '.repeat(199)}\n`;
+    text += `${' '.repeat(3 * READ_CHUNK - 10 - (Buffer.byteLength(text) + 1))}\n${row}\nafter 1\nafter 2\nafter 3\n`;
+    expect(Buffer.from(text).indexOf(row)).toBe(3 * READ_CHUNK - 10);
+    const { rows, info } = await readFileTrace(text, { inputFormat: 'nsys-um-total-sum' }, 'um.csv');
+    expect(rows).toEqual([]);
+    expect(info.skipped).toEqual({ 'nsys stats text before the um_total_sum table': before, 'text after the um_total_sum row': 3, [UM_SUM_NOT_REPLAYED]: 1 });
+    expect(info.meta).toMatchObject({
+      'nsys.total_htod_migration': '3221.225 µB', 'nsys.total_dtoh_migration': '1073.742 MB', 'nsys.total_cpu_page_faults': '15360',
+      'nsys.total_gpu_page_faults': '38007', 'nsys.minimum_virtual_address': '0x7F4C3A000000', 'nsys.maximum_virtual_address': '0x7F4CFDFFF000',
+    });
   });
 
   it('the CLI replays it as 0 events and says it was checked, not replayed (needs `npm run build`)', () => {

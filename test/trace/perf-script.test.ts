@@ -2,7 +2,9 @@
 // lines verbatim, tracepoint faults, the agent map, malformed input.
 import { describe, expect, it } from 'vitest';
 import { parseAgentMap } from '../../src/trace/agent-map.js';
+import { encodeCpu, encodeDev } from '../../src/trace/events.js';
 import { perfReader, sniffPerf } from '../../src/trace/perf-script.js';
+import { firstDifference, readFileTrace, textOverJoins, type JoinLine } from './join-helpers.js';
 import { brief, errorWith, fixtureText, readAllSplits, readWith } from './reader-helpers.js';
 
 // FORMATS §2.3, verbatim (LKML perf-tools review, perf 6.11, Intel hybrid).
@@ -109,5 +111,41 @@ describe('perf script reader: errors and sniffing', () => {
     expect(sniffPerf(fixtureText('ftrace-touch.txt'))).toBe(false);
     expect(sniffPerf(fixtureText('lackey-touch.txt'))).toBe(false);
     expect(sniffPerf('op,addr,time\nread,1,2\n')).toBe(false);
+  });
+});
+
+describe('perf script reader over many read chunks (the input refills one buffer for this reader)', () => {
+  // At each join, 'before' (alpha, mem-loads:P) is the last comm and event name the reader saw in
+  // one chunk; 'across' (bravo, mem-store:P) is parsed after the next chunk has overwritten it with
+  // 'after' (bravo, mem-store:P): a kept view would match and give alpha's agent and op.
+  const comm = (l: JoinLine): string => (l.role === 'line' ? 'charlie' : l.role === 'before' ? 'alpha' : 'bravo');
+  const event = (l: JoinLine): string => (l.role === 'line' ? 'page-faults' : l.role === 'before' ? 'mem-loads:P' : 'mem-store:P');
+  const cpu = (n: number): number => n % 4;
+  const sec = (n: number): number => 100000 + Math.floor(n / 16);
+  const usec = (n: number): number => (n % 16) * 1000 + 1;
+  const period = (n: number): number => 1 + (n % 900);
+  const addr = (n: number): number => 0x7f0000000000 + n * 4096 + (n % 4096);
+  const line = (l: JoinLine): string => {
+    const n = l.n;
+    return `${comm(l).padStart(16)} ${10000 + (n % 7)}/${10000 + (n % 90000)} [${String(cpu(n)).padStart(3, '0')}] ` +
+      `${sec(n)}.${String(usec(n)).padStart(6, '0')}: ${String(period(n)).padStart(6)} ${event(l)}: ${addr(n).toString(16)} ${'s'.repeat(n % 29)}`;
+  };
+
+  it('reads every sample once, samples across joins included, and keeps no comm or event name of a refilled chunk', async () => {
+    expect(perfReader.copiesChunks).toBe(true);
+    const { text, lines } = textOverJoins(line, (w) => `#${'-'.repeat(w - 1)}`);
+    expect(text.length).toBeGreaterThan(3 << 20);
+    const agentMap = parseAgentMap(['comm:alpha=dev0', 'comm:bravo=dev1']);
+    const { rows, info } = await readFileTrace(text, { agentMap });
+    expect(info).toMatchObject({ format: 'perf-script/page-faults+mem', events: lines.length, skipped: {} });
+    const t0 = sec(0) * 1e9 + usec(0) * 1000;
+    const want = lines.map((l) => {
+      const n = l.n;
+      const mem = l.role !== 'line';
+      return [mem ? (l.role === 'before' ? 'read' : 'write') : 'fault', addr(n), mem ? period(n) : 1, sec(n) * 1e9 + usec(n) * 1000 - t0,
+        10000 + (n % 7), 10000 + (n % 90000), l.role === 'line' ? encodeCpu(cpu(n)) : encodeDev(l.role === 'before' ? 0 : 1), l.no].join(' ');
+    });
+    const got = rows.map((r) => [r.op, Number(r.addr), r.weight, r.time, r.pid, r.tid, r.agent, r.line].join(' '));
+    expect(firstDifference(got, want)).toBe('');
   });
 });

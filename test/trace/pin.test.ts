@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { detectPinLayout, parsePinColumns, pinReader, sniffPin } from '../../src/trace/pin.js';
+import { firstDifference, readFileTrace, textOverJoins, type JoinLine } from './join-helpers.js';
 import { brief, errorWith, readAllSplits, readWith } from './reader-helpers.js';
 
 // FORMATS §2.2, verbatim: the canonical line (from the printf format) and the trailer,
@@ -69,5 +70,22 @@ describe('pinatrace reader', () => {
     expect(sniffPin(' L 7fefe0598,45\n')).toBe(false);
     expect(sniffPin('op,addr\nread,1\n')).toBe(false);
     expect(sniffPin('# a comment\n')).toBe(false);
+  });
+});
+
+describe('pinatrace reader over many read chunks (the input refills one buffer for this reader)', () => {
+  const addr = (n: number): number => 0x7ffd00000000 + n * 24 + (n % 5) * 0x1000000;
+  const op = (n: number): string => 'RWrw'[n % 4];
+  const line = ({ n }: JoinLine): string => `0x${(0x401000 + (n % 4096)).toString(16)}:${' '.repeat(1 + (n % 3))}${op(n)} 0x${addr(n).toString(16)}`;
+
+  it('reads every access once, lines across joins included, with the layout of the first line', async () => {
+    expect(pinReader.copiesChunks).toBe(true);
+    const { text, lines } = textOverJoins(line, (w) => `#${'-'.repeat(w - 1)}`);
+    expect(text.length).toBeGreaterThan(3 << 20);
+    const { rows, info } = await readFileTrace(`${text}#eof\n`);
+    expect(info).toMatchObject({ format: 'pin-pinatrace', events: lines.length, meta: { eof: 'yes' } });
+    const want = lines.map((l) => [l.n % 2 ? 'write' : 'read', addr(l.n), l.no].join(' '));
+    const got = rows.map((r) => [r.op, Number(r.addr), r.line].join(' '));
+    expect(firstDifference(got, want)).toBe('');
   });
 });
