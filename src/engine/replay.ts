@@ -87,16 +87,26 @@ function engineWorkers(o: ReplayOptions): number {
   let size = 0;
   try { size = statSync(o.tracePath).size; } catch { return 0; }
   if (size < AUTO_THREADS_MIN_BYTES) return 0;
-  return Math.min(o.backends.length, Math.max(1, availableParallelism()));
+  return autoLanes(o.backends.length, availableParallelism());
 }
 
 /**
- * Input size from which `--threads auto` uses workers. Measured on the 2-core dev VM: a worker's
- * start (its own module load and JIT warm-up) costs ~0.5 s of CPU, so 2M CSV events (74 MiB)
- * replay slower threaded (1.37 s vs 1.30 s) and 8M (300 MiB) faster (2.6 s vs 3.1 s; all
- * backends 5.1 s vs 6.7 s).
+ * Backend workers for `--threads auto`: one core stays with the reader unless there are more
+ * backends than cores (then every lane has work enough to share the reader's core). Three busy
+ * threads on two cores ran slower than two: 2M events, mainline,numa: 1.36 s on two workers,
+ * 0.98 s on one, 1.11 s in one thread; all four backends: 1.75 s on two workers, 1.95 s on one.
  */
-const AUTO_THREADS_MIN_BYTES = 128 * 2 ** 20;
+export function autoLanes(backends: number, cores: number): number {
+  return Math.max(1, Math.min(backends, backends > cores ? cores : cores - 1));
+}
+
+/**
+ * Input size from which `--threads auto` uses workers. Measured on the 2-core dev VM with the
+ * bundled worker (~0.1 s of CPU to start, plus its own JIT warm-up, ~0.3 s in all): 2M CSV events
+ * (74 MiB) replay faster on workers (one backend 0.71 s vs 0.75 s; all four 1.75 s vs 1.8-2.4 s),
+ * 1.3M (48 MiB) and fewer slower (all four 1.66 s vs 1.31 s).
+ */
+const AUTO_THREADS_MIN_BYTES = 64 * 2 ** 20;
 
 /** The in-thread engine: every backend applies each event in turn. */
 async function replayInThread(trace: Trace, o: ReplayOptions): Promise<EngineOutcome> {

@@ -120,3 +120,15 @@ describe('--threads', () => {
     }
   });
 });
+
+describe('--threads auto', () => {
+  it('leaves the reader a core unless there are more backends than cores', async () => {
+    const { autoLanes } = await import('../../src/engine/replay.js');
+    expect(autoLanes(1, 2)).toBe(1);
+    expect(autoLanes(2, 2)).toBe(1); // reader + two workers would be three busy threads on two cores
+    expect(autoLanes(4, 2)).toBe(2); // more backends than cores: each worker has enough to share
+    expect(autoLanes(4, 8)).toBe(4);
+    expect(autoLanes(8, 8)).toBe(7);
+    expect(autoLanes(3, 1)).toBe(1);
+  });
+});
