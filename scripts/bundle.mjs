@@ -4,11 +4,12 @@
 // loads in a tenth of that, which is what makes worker threads pay on small traces and sweeps
 // start fast. dist/index.js (the library) stays unbundled. Paths to package files go through
 // src/package-files.ts, since a bundled module's import.meta.url is its entry's.
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { renameSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
 const ENTRIES = ['cli/main.js', 'engine/backend-worker.js', 'sweep/worker.js'];
 // sql.js finds its .wasm beside its own module; node: builtins are not bundled anyway.
 const EXTERNAL = ['sql.js'];
@@ -21,19 +22,23 @@ for (const entry of ENTRIES) {
     platform: 'node',
     external: EXTERNAL,
     logLevel: 'warn',
-    onwarn(warning, warn) {
-      throw new Error(`bundle ${entry}: ${warning.message}`, { cause: warn });
+    onwarn(warning) {
+      throw new Error(`bundle ${entry}: ${warning.message}`, { cause: warning });
     },
   });
-  const { output } = await bundle.generate({ format: 'esm', sourcemap: false });
+  // keepNames: errors take their class's name (errors.ts), which threads.ts matches on.
+  const { output } = await bundle.generate({ format: 'esm', sourcemap: true, keepNames: true });
   await bundle.close();
-  if (output.length !== 1) throw new Error(`bundle ${entry}: expected one chunk, got ${output.length}`);
+  const chunks = output.filter((o) => o.type === 'chunk'); // the rest: the source map as an asset
+  if (chunks.length !== 1) throw new Error(`bundle ${entry}: expected one chunk, got ${chunks.length}`);
+  const { code, map } = chunks[0];
   const tmp = `${input}.bundle`;
-  writeFileSync(tmp, output[0].code);
+  writeFileSync(tmp, `${code.replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n')}//# sourceMappingURL=${basename(input)}.map\n`);
+  writeFileSync(`${tmp}.map`, map.toString());
   staged.push([tmp, input]);
 }
 // Replace only when every bundle built: the inputs are tsc's files at the same paths.
 for (const [tmp, input] of staged) {
   renameSync(tmp, input);
-  rmSync(`${input}.map`, { force: true }); // tsc's map describes the unbundled file
+  renameSync(`${tmp}.map`, `${input}.map`);
 }

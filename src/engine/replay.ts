@@ -37,7 +37,7 @@ export interface ReplayOptions {
   onProgress?: (events: number) => void;
   /**
    * Threads the replay may use: 1 replays in this thread; N > 1 reads here and replays the
-   * backends on up to N worker threads; 'auto' (default) uses all cores for large files.
+   * backends on up to N worker threads; 'auto' (default): workers for files from 64 MiB (autoLanes).
    */
   threads?: number | 'auto';
 }
@@ -86,8 +86,9 @@ function engineWorkers(o: ReplayOptions): number {
   if (o.tracePath === '-') return 0;
   let size = 0;
   try { size = statSync(o.tracePath).size; } catch { return 0; }
-  if (size < AUTO_THREADS_MIN_BYTES) return 0;
-  return autoLanes(o.backends.length, availableParallelism());
+  const cores = availableParallelism();
+  if (size < AUTO_THREADS_MIN_BYTES || cores < 2) return 0; // one core: reader and worker would take turns
+  return autoLanes(o.backends.length, cores);
 }
 
 /**

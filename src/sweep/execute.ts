@@ -1,5 +1,5 @@
-// One unit of sweep work: a trace and the grid points a worker holds of it, replayed in one pass
-// through all their backends (the trace is read once per worker, not once per point). Runs in a
+// One unit of sweep work (a task): a trace and runs of it (grid points x backends), replayed in
+// one pass through all of them (the trace is read once per task, not once per run). Runs in a
 // worker thread (worker.ts) or, for tests, in-process; it never throws: a failure becomes an error
 // on the runs it touches (a point's bad config: its runs; an unreadable trace: all), with the
 // exit-code class it would have had on its own.
@@ -22,6 +22,8 @@ export interface GroupTask {
 }
 
 export interface TaskPoint {
+  /** Its group (trace, grid point): what the sweep log names. */
+  group: number;
   /** The grid point as `KEY=VALUE` overrides, in grid key order. */
   sets: string[];
   runs: { index: number; backend: string }[];

@@ -1,6 +1,6 @@
-// Executors for sweep groups: a pool of node:worker_threads (the CLI's), or in-process one after
+// Executors for sweep tasks: a pool of node:worker_threads (the CLI's), or in-process one after
 // another (unit tests under vitest, which run the .ts sources: Node 20 cannot load .ts in a
-// worker, so the thread pool needs the built dist/sweep/worker.js beside this module).
+// worker, so the thread pool needs the built dist/sweep/worker.js).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -31,7 +31,7 @@ export function workerFile(): URL {
   return packageUrl('dist/sweep/worker.js');
 }
 
-/** A pool of `jobs` worker threads pulling groups from a shared queue in group order. */
+/** A pool of `jobs` worker threads pulling tasks from a shared queue in the order given. */
 export function threadExecutor(jobs: number, progress: boolean): Executor {
   return (tasks, h) =>
     new Promise<void>((resolve, reject) => {
@@ -54,9 +54,13 @@ export function threadExecutor(jobs: number, progress: boolean): Executor {
         const id = worker.threadId;
         let current: GroupTask | undefined;
         let since = Date.now();
+        let ready = false; // it loaded: a death before that is no run's fault
+        let dead = false; // lost: a message still in flight from it is ignored
+        let events = 0; // reported for the current task (taken back if it is retried)
         workers.add(worker);
         const next = () => {
           current = queue.shift();
+          events = 0;
           if (!current) return void worker.terminate();
           since = Date.now();
           h.onStart?.(current, id);
@@ -66,20 +70,27 @@ export function threadExecutor(jobs: number, progress: boolean): Executor {
         // task may be the cause: its runs are retried alone first (next in the queue), so only a
         // run that also dies by itself fails.
         const lose = (why: string) => {
+          dead = true;
+          if (!ready) return fatal(new CdmError(`internal error: a sweep worker failed to start: ${why}`, ExitCode.internal));
           if (!current) return;
           const task = current;
           current = undefined;
-          const alone = task.points.flatMap((pt) => pt.runs.map((run) => ({ ...task, points: [{ sets: pt.sets, runs: [run] }] })));
+          const alone = task.points.flatMap((pt) => pt.runs.map((run) => ({ ...task, group: pt.group, points: [{ ...pt, runs: [run] }] })));
           if (alone.length > 1) {
+            if (events) h.onEvents?.(-events);
             queue.unshift(...alone);
             return;
           }
           h.onResult({ group: task.group, runs: failAll(task.points.flatMap((pt) => pt.runs), { code: ExitCode.internal, message: `internal error: sweep worker died: ${why}` }), warnings: [], startMs: since, endMs: Date.now() }, id);
         };
-        worker.on('message', (m: { type: 'events'; n: number } | { type: 'done'; result: GroupResult }) => {
-          if (failed) return;
+        worker.on('message', (m: { type: 'ready' } | { type: 'events'; n: number } | { type: 'done'; result: GroupResult }) => {
+          if (failed || dead) return;
           try {
-            if (m.type === 'events') return h.onEvents?.(m.n);
+            if (m.type === 'ready') return void (ready = true);
+            if (m.type === 'events') {
+              events += m.n;
+              return h.onEvents?.(m.n);
+            }
             current = undefined;
             h.onResult(m.result, id);
             next();
@@ -99,12 +110,14 @@ export function threadExecutor(jobs: number, progress: boolean): Executor {
           workers.delete(worker);
           if (failed) return;
           try {
-            lose(`exit code ${code}`);
+            if (!dead) lose(`exit code ${code}`);
           } catch (err) {
             return fatal(err);
           }
-          if (queue.length > 0 && workers.size < jobs) spawn();
-          else if (workers.size === 0) resolve();
+          if (failed) return;
+          // Retried runs may need more workers than are left (the others may have stopped).
+          for (let k = Math.min(jobs - workers.size, queue.length); k > 0; k--) spawn();
+          if (workers.size === 0) resolve();
         });
         next();
       };

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
-import type { GroupResult, GroupTask, TaskPoint } from './execute.js';
+import type { GroupResult, GroupTask, RunOutcome, TaskPoint } from './execute.js';
 import { describeParams, expand, pointSets, shardGroups, type RunKey, type Shard } from './grid.js';
 import { prepareRunsDir, readRunFile, sweepDoc, writeOutputs, writeRunFile, type SweepDoc, type SweepRun } from './output.js';
 import type { Executor } from './pool.js';
@@ -20,7 +20,7 @@ export interface SweepOptions {
   resume?: boolean;
   /** Where failures, warnings and the progress bar go (default process.stderr). */
   stderr?: NodeJS.WriteStream;
-  /** Workers the executor runs: each trace's grid points are split into this many tasks. */
+  /** Workers the executor runs: planTasks shares traces out until each can have a task. */
   jobs?: number;
   /** Per-task execution log (CDM_REPLAY_SWEEP_LOG=1 in the CLI): which runs ran on which thread, when. */
   log?: (line: string) => void;
@@ -54,7 +54,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
 
   const results = new Map<number, SweepRun>();
   // Pending runs by trace, grid point by grid point (in group order).
-  const byTrace = new Map<number, { group: number; point: TaskPoint }[]>();
+  const byTrace = new Map<number, TaskPoint[]>();
+  const pendingInGroup = new Map<number, number>();
   for (const g of mine) {
     const pending: RunKey[] = [];
     for (const i of g.runs) {
@@ -63,45 +64,12 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
       else pending.push(runs[i]);
     }
     if (pending.length === 0) continue;
+    pendingInGroup.set(g.index, pending.length);
     const list = byTrace.get(g.trace) ?? [];
-    list.push({ group: g.index, point: { sets: pointSets(g.params), runs: pending.map((r) => ({ index: r.index, backend: r.backend })) } });
+    list.push({ group: g.index, sets: pointSets(g.params), runs: pending.map((r) => ({ index: r.index, backend: r.backend })) });
     byTrace.set(g.trace, list);
   }
-  // A task replays one trace once for every run it holds. Each trace gets enough tasks for every
-  // worker to have one (with fewer traces than workers, a trace's runs are shared out), and no
-  // task holds over MAX_TASK_RUNS runs (one simulated machine each: bounded memory). More tasks
-  // would balance better but parse the trace again each. Runs are dealt round-robin, not cut in
-  // blocks, so a costly grid point or backend does not land whole on one worker; the biggest
-  // tasks (trace bytes x runs) go first, so the pool does not end on one.
-  const jobs = o.jobs ?? 1;
-  const tasks: { task: GroupTask; weight: number }[] = [];
-  for (const [trace, points] of byTrace) {
-    const flat = points.flatMap(({ group, point }) => point.runs.map((run) => ({ group, sets: point.sets, run })));
-    const count = Math.max(Math.ceil(jobs / byTrace.size), Math.ceil(flat.length / MAX_TASK_RUNS));
-    const bytes = traceBytes(loaded.tracePaths[trace]);
-    for (const hand of deal(flat, count)) {
-      const taskPoints: TaskPoint[] = [];
-      let last = -1;
-      for (const { group, sets, run } of hand) {
-        if (group !== last) taskPoints.push({ sets, runs: [] });
-        taskPoints[taskPoints.length - 1].runs.push(run);
-        last = group;
-      }
-      tasks.push({
-        weight: bytes * hand.length,
-        task: {
-          group: hand[0].group,
-          tracePath: loaded.tracePaths[trace],
-          traceLabel: spec.traces[trace],
-          configPath: loaded.configPath,
-          configLabel: spec.config,
-          preset: spec.preset,
-          points: taskPoints,
-        },
-      });
-    }
-  }
-  tasks.sort((a, b) => b.weight - a.weight || a.task.group - b.task.group); // stable for equal weights
+  const tasks = planTasks(byTrace, loaded, o.jobs ?? 1);
   const resumed = results.size;
   const selected = mine.flatMap((g) => g.runs);
   const progress = new SweepProgress(stderr, selected.length);
@@ -109,28 +77,34 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   const warnings = new Set<string>();
   let failed = 0;
 
+  // One message per failing grid point, once all its runs are in (a point's runs may be spread
+  // over tasks), naming its failed backends: the same lines whatever --jobs.
+  const failedInGroup = new Map<number, RunOutcome[]>();
   const onResult = (r: GroupResult, worker: number) => {
     for (const outcome of r.runs) {
       const k = runs[outcome.index];
       const run: SweepRun = { trace: k.trace, params: k.params, backend: k.backend, ...(outcome.report ? { report: outcome.report } : { error: outcome.error }) };
       writeRunFile(o.outDir, id, outcome.index, run);
       results.set(outcome.index, run);
-    }
-    const bad = r.runs.filter((x) => x.error);
-    failed += bad.length;
-    // One message per failing grid point (a task holds several), naming its failed backends.
-    for (const group of new Set(bad.map((x) => runs[x.index].group))) {
-      const mine = bad.filter((x) => runs[x.index].group === group);
-      const key = runs[mine[0].index];
-      const which = mine.map((x) => runs[x.index].backend).join(', ');
-      progress.message(`cdm-replay: sweep: failed: trace ${key.trace}; ${describeParams(key.params)}; backend${mine.length > 1 ? 's' : ''} ${which}: ${mine[0].error?.message}`);
+      if (outcome.error) {
+        failed++;
+        failedInGroup.set(k.group, [...(failedInGroup.get(k.group) ?? []), outcome]);
+      }
+      const left = (pendingInGroup.get(k.group) ?? 1) - 1;
+      pendingInGroup.set(k.group, left);
+      const bad = failedInGroup.get(k.group);
+      if (left === 0 && bad) {
+        bad.sort((x, y) => x.index - y.index);
+        const which = bad.map((x) => runs[x.index].backend).join(', ');
+        progress.message(`cdm-replay: sweep: failed: trace ${k.trace}; ${describeParams(k.params)}; backend${bad.length > 1 ? 's' : ''} ${which}: ${bad[0].error?.message}`);
+      }
     }
     for (const w of r.warnings) warnings.add(w);
     o.log?.(`sweep-log: group ${r.group} runs ${r.runs.map((x) => x.index).join(',')} thread ${worker} start ${r.startMs} end ${r.endMs}`);
     progress.addRuns(r.runs.length);
   };
   try {
-    await o.executor(tasks.map((t) => t.task), { onResult, onEvents: (n) => progress.addEvents(n) });
+    await o.executor(tasks, { onResult, onEvents: (n) => progress.addEvents(n) });
   } finally {
     progress.finish();
   }
@@ -141,6 +115,55 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   const doc = sweepDoc(spec, selected.map((i) => results.get(i) as SweepRun));
   writeOutputs(o.outDir, doc, loaded.gridKeys);
   return { doc, runs: selected.length, executed: selected.length - resumed, resumed, failed };
+}
+
+/**
+ * The tasks of a sweep. A task replays one trace once for every run it holds. A trace is one
+ * task, or as many as keep a task at MAX_TASK_RUNS runs or fewer (one simulated machine each:
+ * bounded memory); while there are fewer tasks than workers, the trace with the most work per
+ * task is shared out once more (a task more parses its trace again, so only to fill a worker).
+ * Runs are dealt round-robin, not cut in blocks, so a costly grid point or backend does not land
+ * whole on one worker; the biggest tasks (trace bytes x runs) go first, so the pool does not end
+ * on one.
+ */
+export function planTasks(byTrace: ReadonlyMap<number, TaskPoint[]>, loaded: LoadedSpec, jobs: number): GroupTask[] {
+  const traces = [...byTrace.keys()];
+  const flat = traces.map((t) => (byTrace.get(t) as TaskPoint[]).flatMap((pt) => pt.runs.map((run) => ({ group: pt.group, sets: pt.sets, run }))));
+  const bytes = traces.map((t) => traceBytes(loaded.tracePaths[t]));
+  const count = flat.map((runs) => Math.ceil(runs.length / MAX_TASK_RUNS));
+  for (let total = count.reduce((a, b) => a + b, 0); total < jobs; total++) {
+    let best = -1;
+    for (let k = 0; k < traces.length; k++) {
+      if (count[k] >= flat[k].length) continue;
+      if (best < 0 || bytes[k] * flat[k].length * count[best] > bytes[best] * flat[best].length * count[k]) best = k;
+    }
+    if (best < 0) break;
+    count[best]++;
+  }
+  const tasks: { task: GroupTask; weight: number }[] = [];
+  traces.forEach((trace, k) => {
+    for (const hand of deal(flat[k], count[k])) {
+      const points: TaskPoint[] = [];
+      for (const { group, sets, run } of hand) {
+        if (points.at(-1)?.group !== group) points.push({ group, sets, runs: [] });
+        (points.at(-1) as TaskPoint).runs.push(run);
+      }
+      tasks.push({
+        weight: bytes[k] * hand.length,
+        task: {
+          group: hand[0].group,
+          tracePath: loaded.tracePaths[trace],
+          traceLabel: loaded.spec.traces[trace],
+          configPath: loaded.configPath,
+          configLabel: loaded.spec.config,
+          preset: loaded.spec.preset,
+          points,
+        },
+      });
+    }
+  });
+  tasks.sort((a, b) => b.weight - a.weight || a.task.group - b.task.group); // stable for equal weights
+  return tasks.map((t) => t.task);
 }
 
 /** A trace's size for ordering tasks (a gzip file counts its compressed bytes; unreadable: 0, it fails later). */

@@ -8,8 +8,9 @@ if (!port) throw new Error('sweep worker: not started as a worker thread');
 const progress = (workerData as { progress?: boolean } | undefined)?.progress === true;
 
 /** Tests only: a worker given this run index dies at once (the pool's crash handling). */
-const crashRun = Number(process.env.CDM_REPLAY_TEST_CRASH_RUN ?? -1);
+const crashRun = /^\d+$/.test(process.env.CDM_REPLAY_TEST_CRASH_RUN ?? '') ? Number(process.env.CDM_REPLAY_TEST_CRASH_RUN) : -1;
 
+port.postMessage({ type: 'ready' });
 port.on('message', (task: GroupTask) => {
   if (task.points.some((pt) => pt.runs.some((r) => r.index === crashRun))) process.exit(70);
   let pending = 0;

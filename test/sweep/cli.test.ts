@@ -68,6 +68,19 @@ describe('cdm-replay sweep', () => {
     expect(codes, r.err).toEqual(['ok', 2, 3, 2]);
   });
 
+  it('names a failing grid point once, with all its failed backends, whatever --jobs', () => {
+    const pt = writeSpec(dir, { traces: ['a.csv'], backends: ['mainline', 'numa', 'cdm', 'hmm'], grid: { 'kernel.swappiness': [10, 999] } }, 'point.yaml');
+    const failures = (jobs: string) => {
+      const r = cli(['sweep', pt, '--jobs', jobs, '--out', join(dir, `point${jobs}`)]);
+      expect(r.code, r.err).toBe(5);
+      return r.err.split('\n').filter((l) => l.includes('sweep: failed:'));
+    };
+    const one = failures('1');
+    expect(one).toHaveLength(1);
+    expect(one[0]).toContain('kernel.swappiness=999; backends mainline, numa, cdm, hmm:');
+    expect(failures('4')).toEqual(one); // the point's runs were spread over four tasks
+  });
+
   it('a worker that dies fails only the run that kills it: the task\'s runs are retried alone', () => {
     const r = cli(['sweep', spec, '--jobs', '1', '--out', join(dir, 'crash')], { CDM_REPLAY_TEST_CRASH_RUN: '2', CDM_REPLAY_SWEEP_LOG: '1' });
     expect(r.code, r.err).toBe(5);

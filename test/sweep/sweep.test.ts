@@ -1,13 +1,14 @@
 // runSweep and mergeSweeps in-process (the inline executor; the thread pool is tested end to end
 // in cli.test.ts): outputs, merge identity, resume, failing runs.
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { LoadedSpec } from '../../src/sweep/spec.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CdmError } from '../../src/errors.js';
 import { mergeSweeps } from '../../src/sweep/merge.js';
 import { CSV_METRICS } from '../../src/sweep/output.js';
 import { inlineExecutor } from '../../src/sweep/pool.js';
-import { deal, MAX_TASK_RUNS, runSweep, type SweepOptions } from '../../src/sweep/run.js';
+import { deal, MAX_TASK_RUNS, planTasks, runSweep, type SweepOptions } from '../../src/sweep/run.js';
 import { executedRuns, read, SMALL_SPEC, sweepDir, writeSpec } from './helpers.js';
 
 async function sweep(specFile: string, outDir: string, more: Partial<SweepOptions> = {}) {
@@ -39,10 +40,25 @@ describe('sweep outputs', () => {
     // Runs: a.csv × {8MiB, 16MiB} × {mainline, numa}, then b.csv.
     expect(tasks(one.log)).toEqual(['0,1,2,3', '4,5,6,7']);
     expect(tasks(two.log)).toEqual(['0,1,2,3', '4,5,6,7']); // two traces keep two workers busy
-    // Dealt, not cut: each task holds both grid points (a costly point does not land on one worker).
-    expect(tasks(four.log)).toEqual(['0,2', '1,3', '4,6', '5,7']);
+    // Two idle workers go to a.csv, three times b.csv's bytes (the most work per task); its runs are
+    // dealt, not cut, so a task holds both grid points (a costly point does not land on one worker).
+    expect(statSync(join(dir, 'a.csv')).size).toBeGreaterThan(2 * statSync(join(dir, 'b.csv')).size);
+    expect(tasks(four.log)).toEqual(['0,3', '1', '2', '4,5,6,7']);
     expect(outputs(join(dir, 'tasks2'))).toEqual(outputs(join(dir, 'tasks1')));
     expect(outputs(join(dir, 'tasks4'))).toEqual(outputs(join(dir, 'tasks1')));
+  });
+
+  it('shares a trace out only to fill idle workers, the one with most work per task first', () => {
+    const loaded = { tracePaths: ['a.csv', 'b.csv', 'c.csv'].map((t) => join(dir, t)), spec: { traces: ['a.csv', 'b.csv', 'c.csv'] } } as unknown as LoadedSpec;
+    writeFileSync(join(dir, 'c.csv'), 'op,addr\n' + 'read,0x1000\n'.repeat(5000)); // the biggest trace
+    const point = (group: number, n: number) => ({ group, sets: [], runs: Array.from({ length: n }, (_, i) => ({ index: group * 10 + i, backend: 'mainline' })) });
+    const byTrace = new Map([[0, [point(0, 4)]], [1, [point(1, 4)]], [2, [point(2, 4)]]]);
+    const shape = (jobs: number) => planTasks(byTrace, loaded, jobs).map((t) => `${t.traceLabel}:${t.points.flatMap((p) => p.runs.map((r) => r.index)).join(',')}`);
+    expect(shape(3)).toEqual(['c.csv:20,21,22,23', expect.any(String), expect.any(String)]); // one each
+    expect(shape(4)).toEqual(['c.csv:20,22', 'c.csv:21,23', expect.any(String), expect.any(String)]);
+    expect(shape(2)).toHaveLength(3); // never fewer tasks than traces
+    const big = new Map([[0, [point(0, 20)]]]);
+    expect(planTasks(big, loaded, 1).map((t) => t.points[0].runs.length)).toEqual([10, 10]); // ≤ MAX_TASK_RUNS each
   });
 
   it('starts the biggest tasks first (trace bytes × runs)', async () => {
