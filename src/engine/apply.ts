@@ -8,7 +8,6 @@ import { Mode, firstNode } from '../sim/mempolicy.js';
 import { Mm, VmaKind } from '../sim/mm.js';
 import { runTimers } from '../sim/timers.js';
 import { Out, Trig } from '../sim/events.js';
-import { PageTable } from '../sim/pagetable.js';
 import * as ops from '../sim/ops.js';
 import { EventBatch, Flag, Op, OP_BY_CODE, Policy } from '../trace/events.js';
 
@@ -28,8 +27,6 @@ export class Run {
   /** Pages per 2^32 bytes: the high address half's weight in page numbers. */
   readonly hiPages: number;
 
-  /** Distinct (pid, page) pairs accessed (trace.pages_touched); kept by the first run only. */
-  touched: PageTable | null = null;
 
   constructor(readonly machine: Machine, readonly metrics: MetricsCollector, readonly strings: string[], readonly file: string) {
     this.shift = Math.log2(machine.pageSize);
@@ -95,11 +92,9 @@ export class Run {
     if (isAccess) {
       const write = op !== Op.read;
       const window = Math.floor(time / m.windowNs);
-      const touched = this.touched;
       const weight = b.weight[i]; // a sampled record stands for this many accesses (perf mem)
       for (let p = vpn; p < end; p++) {
         if (mm.killed) break;
-        if (touched && touched.get(pid, p) < 0) touched.set(pid, p, 1);
         access(m, mm, ops.vmaFor(m, mm, p), p, write, agent, tid, window, weight);
       }
       return;

@@ -5,10 +5,10 @@
 import { parentPort } from 'node:worker_threads';
 import { parseBackendList } from '../backends/registry.js';
 import { CdmError, TraceDataError } from '../errors.js';
-import { PageTable } from '../sim/pagetable.js';
 import { EventBatch } from '../trace/events.js';
 import { applyBatch, backendSection, createRun, newCursor, startTimelines, type BackendRun, type Cursor } from './runs.js';
 import { unpack } from './batch-pack.js';
+import { PageCounter } from './outcome.js';
 import type { FromWorker, ToWorker, WorkerError, WorkerInit } from './thread-protocol.js';
 
 const port = parentPort;
@@ -19,6 +19,8 @@ let init: WorkerInit | null = null;
 /** The backends' report positions, known before `init` finishes (for errors while building). */
 let indices: number[] = [];
 let runs: BackendRun[] = [];
+/** trace.pages_touched, counted by the worker that holds the first backend. */
+let pages: PageCounter | null = null;
 const strings: string[] = [];
 const cursor: Cursor = newCursor();
 let failed: WorkerError | null = null;
@@ -47,8 +49,7 @@ function handle(m: ToWorker, w: WorkerInit | null): void {
         onWarning: (text, event, run) => post({ type: 'warning', text, event, run }),
       }, cursor);
     });
-    // trace.pages_touched is counted by the report's first backend.
-    if (indices[0] === 0) runs[0].run.touched = new PageTable();
+    if (indices[0] === 0) pages = new PageCounter(m.init.config.pageSize);
     startTimelines(cursor, runs);
     init = m.init;
     return;
@@ -58,12 +59,13 @@ function handle(m: ToWorker, w: WorkerInit | null): void {
     if (failed === null && w) {
       unpack(m.buffer, m.count, batch);
       applyBatch(runs, batch, m.first, cursor);
+      pages?.add(batch);
     }
     post({ type: 'ack', failed: failed !== null, buffer: m.buffer }, [m.buffer]);
     return;
   }
   if (failed || !w) post({ type: 'failed', error: failed ?? describe(new Error('backend worker: finish before init')) });
-  else post({ type: 'done', sections: runs.map((r) => backendSection(r, false)), touched: runs[0].run.touched?.size ?? -1 });
+  else post({ type: 'done', sections: runs.map((r) => backendSection(r, false)), pagesTouched: pages?.pages ?? null });
 }
 
 port.on('message', (m: ToWorker) => {

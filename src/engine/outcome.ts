@@ -1,5 +1,6 @@
 // What either engine (in-thread in replay.ts, or threads.ts) hands back for the report, and the
 // trace-wide tallies both keep the same way.
+import { PageTable } from '../sim/pagetable.js';
 import { Op, type EventBatch } from '../trace/events.js';
 
 export interface EngineOutcome {
@@ -35,5 +36,41 @@ export class EventCounter {
 
   totals(): { events: number; accesses: number; lastTime: number } {
     return { events: this.events, accesses: this.accesses, lastTime: this.lastTime };
+  }
+}
+
+/**
+ * The distinct (pid, page) pairs the trace's accesses touch (trace.pages_touched): a property of
+ * the trace, counted from the events alone, so neither a backend (one that OOM-kills a process
+ * early, say) nor the backend order changes it. The threaded engine counts it in the worker that
+ * holds the first backend (the reader's thread has less to spare).
+ */
+export class PageCounter {
+  private readonly touched = new PageTable();
+  private readonly shift: number;
+  private readonly hiPages: number;
+
+  constructor(private readonly pageSize: number) {
+    this.shift = Math.log2(pageSize);
+    this.hiPages = 2 ** (32 - this.shift);
+  }
+
+  get pages(): number {
+    return this.touched.size;
+  }
+
+  add(b: EventBatch): void {
+    const touched = this.touched;
+    const pageSize = this.pageSize;
+    for (let i = 0; i < b.count; i++) {
+      const op = b.op[i];
+      if (op !== Op.read && op !== Op.write && op !== Op.fault) continue;
+      // The pages Run.apply visits: [vpn, end).
+      const pid = b.pid[i];
+      const vpn = b.addrHi[i] * this.hiPages + (b.addrLo[i] >>> this.shift);
+      const len = b.len[i];
+      const end = len === len ? vpn + Math.floor(((b.addrLo[i] & (pageSize - 1)) + len - 1) / pageSize) + 1 : vpn + 1;
+      for (let p = vpn; p < end; p++) if (touched.get(pid, p) < 0) touched.set(pid, p, 1);
+    }
   }
 }

@@ -5,12 +5,11 @@ import { availableParallelism } from 'node:os';
 import type { BackendChoice } from '../backends/registry.js';
 import type { Config } from '../config/index.js';
 import { BackendReportSchema, parseReport, type BackendReport, type Report } from '../report/schema.js';
-import { PageTable } from '../sim/pagetable.js';
 import { openTrace, type OpenedTrace as Trace } from '../trace/registry.js';
 import type { ReadOptions } from '../trace/events.js';
 import type { TimelineOptions } from '../metrics/timeline.js';
 import type { WatchRange } from './explain.js';
-import { EventCounter, type EngineOutcome } from './outcome.js';
+import { EventCounter, PageCounter, type EngineOutcome } from './outcome.js';
 import { applyBatch, backendSection, createRun, newCursor, startTimelines, type BackendRun, type Cursor } from './runs.js';
 import { replayInWorkers } from './threads.js';
 import { TOOL_VERSION } from '../version.js';
@@ -118,17 +117,18 @@ async function replayInThread(trace: Trace, o: ReplayOptions): Promise<EngineOut
     config, file: trace.info.path, strings: trace.info.strings, strict: o.strict, watch: o.watch, timeline: o.timeline,
     onWarning: (text) => { warnings.push(text); o.onWarning?.(text); },
   }, cursor));
-  if (runs.length) runs[0].run.touched = new PageTable();
   startTimelines(cursor, runs);
   const counter = new EventCounter(config.timing.eventNs);
+  const pages = new PageCounter(config.pageSize);
   for await (const b of trace.batches) {
     applyBatch(runs, b, counter.events, cursor);
     counter.add(b);
+    pages.add(b);
     o.onProgress?.(counter.events);
   }
   return {
     sections: runs.map((r) => backendSection(r, o.watch !== undefined)),
-    pagesTouched: runs[0]?.run.touched?.size ?? 0,
+    pagesTouched: pages.pages,
     warnings,
     ...counter.totals(),
   };

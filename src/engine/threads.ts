@@ -166,7 +166,7 @@ export async function replayInWorkers(
   results.forEach((r, k) => {
     if (r.type !== 'done') return;
     r.sections.forEach((s, j) => { sections[lanes[k].indices[j]] = s; });
-    if (r.touched >= 0) pagesTouched = r.touched;
+    if (r.pagesTouched !== null) pagesTouched = r.pagesTouched;
   });
   return { sections, pagesTouched, warnings: warnings.map((w) => w.text), ...counter.totals() };
 }

@@ -121,6 +121,23 @@ describe('--threads', () => {
   });
 });
 
+describe('trace.pages_touched', () => {
+  it('belongs to the trace: the same whichever backend comes first, OOM kills or not, on any engine', () => {
+    // Both backends OOM-kill the process, at different events: the first backend's view used to count.
+    const trace = gen('random', 60_000, 65_536);
+    const touched = (backends: string, threads: string) => {
+      const r = cli([trace, '--backend', backends, '--threads', threads, '--format', 'json']);
+      expect(r.code, r.err).toBe(0);
+      const report = JSON.parse(r.out) as { trace: { pages_touched: number }; backends: { oom_kills: number; skipped_after_kill: number }[] };
+      expect(report.backends.map((b) => b.oom_kills > 0 && b.skipped_after_kill > 0)).toEqual([true, true]);
+      return report.trace.pages_touched;
+    };
+    const seen = ['mainline,numa', 'numa,mainline'].flatMap((b) => ['1', '2'].map((t) => touched(b, t)));
+    expect(new Set(seen).size).toBe(1);
+    expect(seen[0]).toBeGreaterThan(30_000); // every access's page, the killed process's later ones too
+  });
+});
+
 describe('--threads auto', () => {
   it('leaves the reader a core unless there are more backends than cores', async () => {
     const { autoLanes } = await import('../../src/engine/replay.js');
