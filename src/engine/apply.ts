@@ -81,14 +81,9 @@ export class Run {
     if (thread !== mm.lastThread) { mm.threads.add(thread); mm.lastThread = thread; } // a Set op only on a change
     const tid = b.tid[i];
 
-    const vpn = b.addrHi[i] * this.hiPages + (b.addrLo[i] >>> this.shift);
-    const len = b.len[i];
+    const vpn = firstPage(b, i, this.hiPages, this.shift);
+    const end = pageEnd(b, i, vpn, m.pageSize);
     const isAccess = op === Op.read || op === Op.write || op === Op.fault;
-    let end = vpn + 1;
-    if (len === len) { // not NaN
-      const offset = b.addrLo[i] & (m.pageSize - 1);
-      end = vpn + Math.floor((offset + len - 1) / m.pageSize) + 1;
-    }
     if (isAccess) {
       const write = op !== Op.read;
       const window = Math.floor(time / m.windowNs);
@@ -134,6 +129,17 @@ export class Run {
         this.bad(b, i, 'column "op"', OP_BY_CODE[op] ?? String(op), 'is not supported');
     }
   }
+}
+
+/** The event's first page number: its address / page size (exact below 2^53). */
+export function firstPage(b: EventBatch, i: number, hiPages: number, shift: number): number {
+  return b.addrHi[i] * hiPages + (b.addrLo[i] >>> shift);
+}
+
+/** One past the event's last page: [addr, addr + len) when it has a length, else one page. */
+export function pageEnd(b: EventBatch, i: number, vpn: number, pageSize: number): number {
+  const len = b.len[i];
+  return len === len ? vpn + Math.floor(((b.addrLo[i] & (pageSize - 1)) + len - 1) / pageSize) + 1 : vpn + 1;
 }
 
 const nodesText = (mask: number): string => {

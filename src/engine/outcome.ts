@@ -1,6 +1,7 @@
 // What either engine (in-thread in replay.ts, or threads.ts) hands back for the report, and the
 // trace-wide tallies both keep the same way.
 import { PageTable } from '../sim/pagetable.js';
+import { firstPage, pageEnd } from './apply.js';
 import { Op, type EventBatch } from '../trace/events.js';
 
 export interface EngineOutcome {
@@ -65,11 +66,10 @@ export class PageCounter {
     for (let i = 0; i < b.count; i++) {
       const op = b.op[i];
       if (op !== Op.read && op !== Op.write && op !== Op.fault) continue;
-      // The pages Run.apply visits: [vpn, end).
+      // The pages Run.apply visits.
       const pid = b.pid[i];
-      const vpn = b.addrHi[i] * this.hiPages + (b.addrLo[i] >>> this.shift);
-      const len = b.len[i];
-      const end = len === len ? vpn + Math.floor(((b.addrLo[i] & (pageSize - 1)) + len - 1) / pageSize) + 1 : vpn + 1;
+      const vpn = firstPage(b, i, this.hiPages, this.shift);
+      const end = pageEnd(b, i, vpn, pageSize);
       for (let p = vpn; p < end; p++) if (touched.get(pid, p) < 0) touched.set(pid, p, 1);
     }
   }
