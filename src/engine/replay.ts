@@ -150,7 +150,8 @@ export interface EntriesOptions {
   entries: ReplayEntry[];
   inputFormat?: string;
   traceOptions?: ReadOptions;
-  onProgress?: (events: number) => void;
+  /** Events so far, and the file's bytes (as given) read so far. */
+  onProgress?: (events: number, bytes: number) => void;
 }
 
 /**
@@ -182,7 +183,7 @@ export async function replayEntries(o: EntriesOptions): Promise<{ outcomes: Entr
       if (runs.length === 0) break;
       applyBatch(runs, b, events, cursor, fail);
       events += b.count;
-      o.onProgress?.(events);
+      o.onProgress?.(events, trace.bytesRead());
     }
   } catch (err) {
     // Unreadable from here on: the runs still going fail with it; the others keep their own error.

@@ -50,7 +50,8 @@ export interface GroupResult {
   endMs: number;
 }
 
-export async function executeGroup(task: GroupTask, onEvents?: (delta: number) => void): Promise<GroupResult> {
+/** `onEvents`: events replayed since the last call, and the trace's bytes read so far. */
+export async function executeGroup(task: GroupTask, onEvents?: (delta: number, bytes: number) => void): Promise<GroupResult> {
   const startMs = Date.now();
   const outcomes: RunOutcome[] = [];
   const warnings: string[] = [];
@@ -76,8 +77,8 @@ export async function executeGroup(task: GroupTask, onEvents?: (delta: number) =
       const r = await replayEntries({
         tracePath: task.tracePath,
         entries,
-        onProgress: (events) => {
-          onEvents?.(events - seen);
+        onProgress: (events, bytes) => {
+          onEvents?.(events - seen, bytes);
           seen = events;
         },
       });

@@ -12,8 +12,8 @@ export interface ExecHandlers {
   /** A group was handed to worker `worker` (a thread id; 0 in-process). */
   onStart?(task: GroupTask, worker: number): void;
   onResult(result: GroupResult, worker: number): void;
-  /** Trace events replayed since the last call (progress display). */
-  onEvents?(n: number): void;
+  /** Trace events `task` replayed since the last call, and its trace's bytes read so far (progress display). */
+  onEvents?(n: number, task: GroupTask, bytes: number): void;
 }
 
 export type Executor = (tasks: readonly GroupTask[], handlers: ExecHandlers) => Promise<void>;
@@ -22,7 +22,7 @@ export type Executor = (tasks: readonly GroupTask[], handlers: ExecHandlers) => 
 export const inlineExecutor: Executor = async (tasks, h) => {
   for (const task of tasks) {
     h.onStart?.(task, 0);
-    h.onResult(await executeGroup(task, h.onEvents), 0);
+    h.onResult(await executeGroup(task, (n, bytes) => h.onEvents?.(n, task, bytes)), 0);
   }
 };
 
@@ -77,19 +77,19 @@ export function threadExecutor(jobs: number, progress: boolean): Executor {
           current = undefined;
           const alone = task.points.flatMap((pt) => pt.runs.map((run) => ({ ...task, group: pt.group, points: [{ ...pt, runs: [run] }] })));
           if (alone.length > 1) {
-            if (events) h.onEvents?.(-events);
+            h.onEvents?.(-events, task, 0); // its runs start again
             queue.unshift(...alone);
             return;
           }
           h.onResult({ group: task.group, runs: failAll(task.points.flatMap((pt) => pt.runs), { code: ExitCode.internal, message: `internal error: sweep worker died: ${why}` }), warnings: [], startMs: since, endMs: Date.now() }, id);
         };
-        worker.on('message', (m: { type: 'ready' } | { type: 'events'; n: number } | { type: 'done'; result: GroupResult }) => {
+        worker.on('message', (m: { type: 'ready' } | { type: 'events'; n: number; bytes: number } | { type: 'done'; result: GroupResult }) => {
           if (failed || dead) return;
           try {
             if (m.type === 'ready') return void (ready = true);
             if (m.type === 'events') {
               events += m.n;
-              return h.onEvents?.(m.n);
+              return current && h.onEvents?.(m.n, current, m.bytes);
             }
             current = undefined;
             h.onResult(m.result, id);

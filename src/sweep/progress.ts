@@ -1,11 +1,15 @@
 // The sweep's progress bar on stderr, only when stderr is a terminal (DESIGN §5): runs done of
-// total, trace events per second over all workers, and an ETA from the run rate. Silent otherwise.
+// total, trace events per second over all workers, and an ETA from the work done: finished runs
+// plus, for each running task, its runs times the part of its trace read. A task's runs finish
+// together (one pass), so runs alone would leave the bar still and the ETA unknown until then.
 export class SweepProgress {
   private readonly start = Date.now();
   private last = 0;
   private shown = false;
   private events = 0;
   private done = 0;
+  /** Work of running tasks (in runs), by the task's first run index. */
+  private readonly partial = new Map<number, number>();
 
   constructor(
     private readonly out: NodeJS.WriteStream,
@@ -16,14 +20,25 @@ export class SweepProgress {
     return this.out.isTTY === true && this.total > 0;
   }
 
-  addEvents(n: number): void {
+  /** Events replayed; with `task`, that task's work so far in runs (replaces its last value). */
+  addEvents(n: number, task = -1, work = 0): void {
     this.events += n;
+    if (task >= 0) this.partial.set(task, work);
     this.draw(false);
   }
 
-  addRuns(n: number): void {
+  /** Runs finished, those of `task` (its first run index) when given. */
+  addRuns(n: number, task = -1): void {
     this.done += n;
+    this.partial.delete(task);
     this.draw(true);
+  }
+
+  /** Runs done plus the running tasks' parts. */
+  get work(): number {
+    let w = this.done;
+    for (const x of this.partial.values()) w += x;
+    return w;
   }
 
   /** Writes a message on its own line, above the bar. */
@@ -45,9 +60,10 @@ export class SweepProgress {
     this.last = now;
     const secs = Math.max(0.001, (now - this.start) / 1000);
     const width = 24;
-    const filled = Math.round((this.done / this.total) * width);
+    const work = Math.min(this.total, this.work);
+    const filled = Math.round((work / this.total) * width);
     const rate = Math.round(this.events / secs).toLocaleString('en-US');
-    const eta = this.done === 0 ? '?' : clock(((this.total - this.done) * secs) / this.done);
+    const eta = work <= 0 ? '?' : clock(((this.total - work) * secs) / work);
     this.out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} runs  ${rate} events/s  ETA ${eta}\x1b[K`);
     this.shown = true;
   }

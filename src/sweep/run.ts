@@ -101,10 +101,18 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     }
     for (const w of r.warnings) warnings.add(w);
     o.log?.(`sweep-log: group ${r.group} runs ${r.runs.map((x) => x.index).join(',')} thread ${worker} start ${r.startMs} end ${r.endMs}`);
-    progress.addRuns(r.runs.length);
+    progress.addRuns(r.runs.length, r.runs[0]?.index ?? -1);
   };
   try {
-    await o.executor(tasks, { onResult, onEvents: (n) => progress.addEvents(n) });
+    // A running task's share of its runs: the part of its trace read so far (bytes as given).
+    const sizes = new Map<string, number>();
+    const onEvents = (n: number, task: GroupTask, bytes: number) => {
+      const size = sizes.get(task.tracePath) ?? traceBytes(task.tracePath);
+      sizes.set(task.tracePath, size);
+      const runs = task.points.reduce((k, pt) => k + pt.runs.length, 0);
+      progress.addEvents(n, task.points[0].runs[0].index, size > 0 ? runs * Math.min(1, bytes / size) : 0);
+    };
+    await o.executor(tasks, { onResult, onEvents });
   } finally {
     progress.finish();
   }

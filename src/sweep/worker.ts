@@ -14,17 +14,19 @@ port.postMessage({ type: 'ready' });
 port.on('message', (task: GroupTask) => {
   if (task.points.some((pt) => pt.runs.some((r) => r.index === crashRun))) process.exit(70);
   let pending = 0;
+  let bytes = 0;
   let last = Date.now();
-  const onEvents = (delta: number) => {
+  const onEvents = (delta: number, read: number) => {
     pending += delta;
+    bytes = read;
     const now = Date.now();
     if (now - last < 100) return;
-    port.postMessage({ type: 'events', n: pending });
+    port.postMessage({ type: 'events', n: pending, bytes });
     pending = 0;
     last = now;
   };
   void executeGroup(task, progress ? onEvents : undefined).then((result) => {
-    if (pending) port.postMessage({ type: 'events', n: pending });
+    if (pending) port.postMessage({ type: 'events', n: pending, bytes });
     port.postMessage({ type: 'done', result });
   });
 });

@@ -32,6 +32,8 @@ export interface TraceInput {
    * for gzip, whose inflater may still hold compressed chunks.
    */
   recycle: boolean;
+  /** Bytes as given (compressed for gzip) read so far: progress against the file's size. */
+  bytesRead: number;
 }
 
 export interface OpenInputOptions {
@@ -88,8 +90,8 @@ async function* fileChunks(handle: FileHandle, recycle: () => boolean): AsyncGen
 
 async function openChunks(source: AsyncIterable<Buffer | string>, name: string): Promise<TraceInput> {
   const hash = createHash('sha256');
-  const input: { -readonly [K in keyof TraceInput]: TraceInput[K] } = { name, gzip: false, chunks: undefined as unknown as AsyncGenerator<Buffer>, sha256: '', recycle: false };
-  const raw = rawChunks(source, hash, name, () => {
+  const input: { -readonly [K in keyof TraceInput]: TraceInput[K] } = { name, gzip: false, chunks: undefined as unknown as AsyncGenerator<Buffer>, sha256: '', recycle: false, bytesRead: 0 };
+  const raw = rawChunks(source, hash, name, (n) => void (input.bytesRead += n), () => {
     input.sha256 = hash.digest('hex');
   });
   // Peek until the two magic bytes are known (stdin may deliver a single byte first).
@@ -118,11 +120,12 @@ export async function* prepend(head: readonly Buffer[], rest: AsyncGenerator<Buf
   }
 }
 
-async function* rawChunks(source: AsyncIterable<Buffer | string>, hash: Hash, name: string, done: () => void): AsyncGenerator<Buffer> {
+async function* rawChunks(source: AsyncIterable<Buffer | string>, hash: Hash, name: string, read: (n: number) => void, done: () => void): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of source) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       hash.update(bytes);
+      read(bytes.length);
       yield bytes;
     }
   } catch (err) {

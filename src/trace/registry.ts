@@ -85,6 +85,8 @@ export interface OpenedTrace {
   info: TraceInfo;
   /** Reused batch: finish with one before pulling the next. */
   batches: AsyncGenerator<EventBatch>;
+  /** Bytes of the file (as given: compressed for gzip) read so far. */
+  bytesRead(): number;
 }
 
 /** Opens a trace path (`-` = stdin, gzip detected) and streams its events. */
@@ -116,5 +118,5 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
     yield* reader.read(prepend(head, input.chunks), info, readOptions);
     info.sha256 = input.sha256;
   }
-  return { info, batches: batches() };
+  return { info, batches: batches(), bytesRead: () => input.bytesRead };
 }
