@@ -8,6 +8,8 @@ export class SweepProgress {
   private shown = false;
   private events = 0;
   private done = 0;
+  /** Runs taken from an earlier sweep (--resume): on the bar, but no part of the rate. */
+  private resumed = 0;
   /** Work of running tasks (in runs), by the task's first run index. */
   private readonly partial = new Map<number, number>();
 
@@ -32,6 +34,12 @@ export class SweepProgress {
     this.done += n;
     this.partial.delete(task);
     this.draw(true);
+  }
+
+  /** Runs already done when the sweep started (--resume). */
+  resume(n: number): void {
+    this.resumed += n;
+    this.addRuns(n);
   }
 
   /** Runs done plus the running tasks' parts. */
@@ -63,7 +71,8 @@ export class SweepProgress {
     const work = Math.min(this.total, this.work);
     const filled = Math.round((work / this.total) * width);
     const rate = Math.round(this.events / secs).toLocaleString('en-US');
-    const eta = work <= 0 ? '?' : clock(((this.total - work) * secs) / work);
+    const fresh = work - this.resumed;
+    const eta = fresh <= 0 ? '?' : clock(((this.total - work) * secs) / fresh);
     this.out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} runs  ${rate} events/s  ETA ${eta}\x1b[K`);
     this.shown = true;
   }

@@ -73,7 +73,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   const resumed = results.size;
   const selected = mine.flatMap((g) => g.runs);
   const progress = new SweepProgress(stderr, selected.length);
-  progress.addRuns(resumed);
+  progress.resume(resumed);
   const warnings = new Set<string>();
   let failed = 0;
 

@@ -37,4 +37,12 @@ describe('sweep progress', () => {
     expect(p.work).toBe(5);
     p.finish();
   });
+
+  it('leaves resumed runs out of the ETA: they took no time in this sweep', () => {
+    const t = tty(true);
+    const p = new SweepProgress(t.stream, 8);
+    p.resume(4);
+    expect(t.text()).toContain('4/8 runs');
+    expect(t.text()).toContain('ETA ?'); // nothing run yet: no rate to go by
+  });
 });
