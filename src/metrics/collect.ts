@@ -102,11 +102,12 @@ export class MetricsCollector {
       if (device) f.device++;
       else f.ram++;
       // Dominant accessor after decaying to the current window; ties go to the page's own node.
-      const shift = window - p.accWindow[s];
+      const rec = s * p.accStride;
+      const shift = window - p.accWindow[rec];
       const decay = shift > 60 ? 0 : 2 ** -shift;
-      let best = node, bestCount = p.acc[s * n + node] * decay;
+      let best = node, bestCount = p.acc[rec + 1 + node] * decay;
       for (let i = 0; i < n; i++) {
-        const c = p.acc[s * n + i] * decay;
+        const c = p.acc[rec + 1 + i] * decay;
         if (c > bestCount) { best = i; bestCount = c; }
       }
       if (best !== node) f.misplaced++;

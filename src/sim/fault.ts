@@ -284,22 +284,22 @@ export function touch(m: Machine, s: number, agentPos: number, agentSlot: number
     if (head >= 0) for (const x of folioSlots(m, head)) { if (x >= 0) p.flags[x] &= ~PF.WRPROTECT; }
     else p.flags[s] &= ~PF.WRPROTECT;
   }
-  p.flags[s] |= write ? PF.YOUNG | PF.DIRTY : PF.YOUNG;
-  const head = p.folio[s];
-  if (head >= 0) p.flags[head] |= PF.YOUNG; // one PMD accessed bit for the whole THP
+  const flags = p.flags[s];
+  p.flags[s] = flags | (write ? PF.YOUNG | PF.DIRTY : PF.YOUNG);
+  if (flags & PF.COMPOUND) p.flags[p.folio[s]] |= PF.YOUNG; // one PMD accessed bit for the whole THP
   const node = p.node[s];
   const n = p.nodeCount;
   m.agentAccesses[agentSlot] += weight;
   if (node !== agentPos) m.agentRemote[agentSlot] += weight;
   m.accessMatrix[agentPos * n + node] += weight;
-  const base = s * n;
-  const shift = window - p.accWindow[s];
+  const rec = s * p.accStride;
+  const shift = window - p.accWindow[rec];
   if (shift !== 0) {
     const f = shift > 60 ? 0 : 2 ** -shift;
-    for (let i = 0; i < n; i++) p.acc[base + i] *= f;
-    p.accWindow[s] = window;
+    for (let i = 1; i <= n; i++) p.acc[rec + i] *= f;
+    p.accWindow[rec] = window;
   }
-  p.acc[base + agentPos] += weight;
+  p.acc[rec + 1 + agentPos] += weight;
 }
 
 const agentName = (m: Machine, slot: number): string => {

@@ -195,7 +195,7 @@ export class Khugepaged {
       slots.push(e);
     }
     const head = slots[0];
-    for (const s of slots) p.folio[s] = head;
+    for (const s of slots) p.setFolio(s, head);
     m.lruAdd(head, m.newLru(PageKind.ANON, locked));
     m.thpRegions.set(mm.pid, r, head);
     m.counters.addNode(NS.nr_anon_transparent_hugepages, to, 1);

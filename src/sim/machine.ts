@@ -173,7 +173,7 @@ export class Machine {
     p.index[s] = index;
     p.memcg[s] = memcg;
     p.placed[s] = placed;
-    p.folio[s] = head;
+    p.setFolio(s, head);
     p.window(s, Math.floor(this.now / this.windowNs));
     if (kind !== PageKind.FILE) p.flags[s] |= PF.SWAPBACKED;
     this.addNodeStat(s, pos, 1);

@@ -70,6 +70,25 @@ export class PageMap {
     }
   }
 
+  /** ORs `bits` into the key's value (an absent key counts as 0); returns the value before. */
+  or(space: number, index: number, bits: number): number {
+    let i = this.slotOf(space, index);
+    const spaces = this.spaces;
+    for (;;) {
+      const s = spaces[i];
+      if (s === space && this.indices[i] === index) {
+        const before = this.values[i];
+        this.values[i] = before | bits;
+        return before;
+      }
+      if (s === EMPTY) {
+        this.set(space, index, bits);
+        return 0;
+      }
+      i = (i + 1) & this.mask;
+    }
+  }
+
   /** Removes the key; returns its value or `missing`. */
   delete(space: number, index: number, missing = -1): number {
     const mask = this.mask;

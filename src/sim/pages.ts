@@ -21,6 +21,8 @@ export const PF = {
   SWAPBACKED: 32,
   /** Mapped read-only after a NUMA migration: the next write takes a write-protect fault. */
   WRPROTECT: 64,
+  /** Part of a THP (folio >= 0): kept by setFolio, so an access reads folio only for THPs. */
+  COMPOUND: 128,
 } as const;
 
 /** What put the page where it is: the trigger of its allocation or latest migration. */
@@ -80,18 +82,26 @@ export class PageStore {
   /** folio last_cpupid: the pid and node of the last NUMA hint fault; -1 = unset. */
   lastPid!: Int32Array;
   lastNode!: Int8Array;
-  /** Transparent huge pages: the head slot of the folio this page belongs to, -1 for a base page. */
+  /**
+   * Transparent huge pages: the head slot of the folio this page belongs to, -1 for a base page.
+   * Written through setFolio only (it keeps PF.COMPOUND).
+   */
   folio!: Int32Array;
   /**
    * Per-node access counts of each page, halved every metrics window (the "dominant accessor"
-   * of DESIGN §4), and the window index they were last brought up to date in.
+   * of DESIGN §4), after the window index they were last brought up to date in. One record per
+   * slot, [window, count of node 0, count of node 1, ...], so an access touches one cache line:
+   * `accWindow[s * accStride]` (a Uint32 view) and `acc[s * accStride + 1 + node]` (a Float32
+   * view of the same buffer).
    */
   acc!: Float32Array;
   accWindow!: Uint32Array;
+  readonly accStride: number;
 
   /** `expectedPages`: the most slots the machine can need (its total pages); grows past it. */
   constructor(readonly nodeCount: number, expectedPages = 1024) {
     this.capacity = 0;
+    this.accStride = nodeCount + 1;
     this.resize(Math.max(16, Math.min(MAX_RESERVE, Math.ceil(expectedPages))));
   }
 
@@ -128,10 +138,11 @@ export class PageStore {
     this.lastPid = grow(this.lastPid, (n) => new Int32Array(n));
     this.lastNode = grow(this.lastNode, (n) => new Int8Array(n));
     this.folio = grow(this.folio, (n) => new Int32Array(n));
-    const acc = new Float32Array(cap * this.nodeCount);
-    if (this.acc) acc.set(this.acc);
-    this.acc = acc;
-    this.accWindow = grow(this.accWindow, (n) => new Uint32Array(n));
+    const records = new ArrayBuffer(cap * this.accStride * 4);
+    const accWindow = new Uint32Array(records);
+    if (this.accWindow) accWindow.set(this.accWindow);
+    this.accWindow = accWindow;
+    this.acc = new Float32Array(records);
     this.capacity = cap;
   }
 
@@ -162,14 +173,20 @@ export class PageStore {
     this.lastPid[s] = -1;
     this.lastNode[s] = -1;
     this.folio[s] = -1;
-    this.acc.fill(0, s * this.nodeCount, (s + 1) * this.nodeCount);
-    this.accWindow[s] = 0;
+    this.accWindow.fill(0, s * this.accStride, (s + 1) * this.accStride); // window and counts (0.0 is all zero bits)
     return s;
   }
 
   /** Starts the page's access counts in window `w`. */
   window(s: number, w: number): void {
-    this.accWindow[s] = w;
+    this.accWindow[s * this.accStride] = w;
+  }
+
+  /** Makes slot s part of the THP headed by `head`, or a base page again (-1). */
+  setFolio(s: number, head: number): void {
+    this.folio[s] = head;
+    if (head >= 0) this.flags[s] |= PF.COMPOUND;
+    else this.flags[s] &= ~PF.COMPOUND;
   }
 
   free(s: number): void {

@@ -166,7 +166,7 @@ function reclaimPage(m: Machine, s: number, st: ScanStats): void {
       const slots = folioSlots(m, s);
       m.counters.addNode(NS.nr_anon_transparent_hugepages, p.node[s], -1);
       m.thpRegions.delete(p.space[s], Math.floor(p.index[s] / m.hpageNr));
-      for (const x of slots) if (x >= 0) p.folio[x] = -1;
+      for (const x of slots) if (x >= 0) p.setFolio(x, -1);
       for (const x of slots) if (x >= 0) reclaimPage(m, x, st);
       return;
     }

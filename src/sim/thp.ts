@@ -79,7 +79,7 @@ export function installThp(m: Machine, mm: Mm, vma: Vma, r: number, zone: number
   const base = r * n;
   const locked = (vma.flags & VmFlag.LOCKED) !== 0;
   const head = m.installPage(zone, PageKind.ANON, mm.pid, base, mm.memcg, placed, locked, -2);
-  m.pages.folio[head] = head;
+  m.pages.setFolio(head, head);
   for (let i = 0; i < n; i++) {
     const s = i === 0 ? head : m.installPage(zone, PageKind.ANON, mm.pid, base + i, mm.memcg, placed, locked, head);
     m.ptes.set(mm.pid, base + i, s);
@@ -135,7 +135,7 @@ export function splitFolio(m: Machine, head: number): void {
   m.lruDel(head);
   for (const s of slots) {
     if (s < 0) continue;
-    p.folio[s] = -1;
+    p.setFolio(s, -1);
     if (lru !== Lru.NONE) m.lruAdd(s, lru);
   }
   m.thpRegions.delete(p.space[head], regionOf(m, p.index[head]), -1);
