@@ -43,12 +43,14 @@ export interface ReplayOptions {
 
 export async function replay(o: ReplayOptions): Promise<Report> {
   const { config } = o;
-  const trace = await openTrace(o.tracePath, { ...o.traceOptions, inputFormat: o.inputFormat, ignoreColumns: o.ignoreColumns });
+  const open = () => openTrace(o.tracePath, { ...o.traceOptions, inputFormat: o.inputFormat, ignoreColumns: o.ignoreColumns });
   const warnings = [...(o.warnings ?? [])];
   const workers = engineWorkers(o);
-  const outcome = workers > 0
-    ? await replayInWorkers(trace, { config, backends: o.backends, workers, strict: o.strict ?? false, timeline: o.timeline, onWarning: o.onWarning, onProgress: o.onProgress })
-    : await replayInThread(trace, o);
+  const { trace, outcome } = workers > 0
+    ? await replayInWorkers(open, {
+      config, file: o.tracePath, backends: o.backends, workers, strict: o.strict ?? false, timeline: o.timeline, onWarning: o.onWarning, onProgress: o.onProgress,
+    })
+    : await open().then(async (t) => ({ trace: t, outcome: await replayInThread(t, o) }));
   warnings.push(...outcome.warnings);
   const { pagesTouched, accesses, lastTime } = outcome;
   const report = {

@@ -21,6 +21,8 @@ const MAX_IN_FLIGHT = 3;
 
 export interface ThreadedOptions {
   config: Config;
+  /** The trace's name in messages (TraceInfo.path, known before it is opened). */
+  file: string;
   backends: BackendChoice[];
   workers: number;
   strict: boolean;
@@ -46,9 +48,13 @@ export function backendWorkerFile(): URL {
   return packageUrl('dist/engine/backend-worker.js');
 }
 
-export async function replayInWorkers(
-  trace: { info: TraceInfo; batches: AsyncIterable<EventBatch> }, o: ThreadedOptions,
-): Promise<EngineOutcome> {
+/**
+ * Starts the workers, then opens the trace with `open` (so they boot while it opens) and replays
+ * it. Returns the opened trace with the outcome.
+ */
+export async function replayInWorkers<T extends { info: TraceInfo; batches: AsyncIterable<EventBatch> }>(
+  open: () => Promise<T>, o: ThreadedOptions,
+): Promise<{ trace: T; outcome: EngineOutcome }> {
   const url = backendWorkerFile();
   if (!existsSync(fileURLToPath(url))) {
     throw new CdmError(`engine: worker code ${fileURLToPath(url)} is missing: run \`npm run build\``, ExitCode.internal);
@@ -108,7 +114,14 @@ export async function replayInWorkers(
     });
     // Awaited only after the read loop: until then a crash must not count as unhandled.
     lane.result.catch(() => undefined);
-    worker.postMessage({ type: 'init', init: { config: o.config, labels: lane.labels, indices: lane.indices, file: trace.info.path, strict: o.strict, timeline: o.timeline } });
+    worker.postMessage({ type: 'init', init: { config: o.config, labels: lane.labels, indices: lane.indices, file: o.file, strict: o.strict, timeline: o.timeline } });
+  }
+  let trace: T;
+  try {
+    trace = await open();
+  } catch (e) {
+    for (const lane of lanes) void lane.worker.terminate();
+    throw e;
   }
 
   const counter = new EventCounter(o.config.timing.eventNs);
@@ -168,7 +181,7 @@ export async function replayInWorkers(
     r.sections.forEach((s, j) => { sections[lanes[k].indices[j]] = s; });
     if (r.pagesTouched !== null) pagesTouched = r.pagesTouched;
   });
-  return { sections, pagesTouched, warnings: warnings.map((w) => w.text), ...counter.totals() };
+  return { trace, outcome: { sections, pagesTouched, warnings: warnings.map((w) => w.text), ...counter.totals() } };
 }
 
 /** The error a worker reported, as the class the in-thread engine would have thrown. */

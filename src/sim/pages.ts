@@ -49,11 +49,13 @@ export const PLACED_NAMES = [
 export const PageKind = { ANON: 1, FILE: 2, SHMEM: 3 } as const;
 
 /**
- * Slots reserved up front, at most. Typed arrays are zero-filled lazily by the OS (calloc), so an
- * untouched reservation costs address space, not memory: resident memory follows the pages the
- * trace uses, and the common case never pays a doubling's copy (old + new arrays at once).
+ * Slots reserved up front, at most (4 GiB of 4 KiB pages). Typed arrays are zero-filled lazily by
+ * the OS (calloc), so an untouched reservation costs address space, not memory: resident memory
+ * follows the pages the trace uses, and most traces never pay a doubling's copy (old + new arrays
+ * at once). Not more: V8 counts the reservation as external memory, and 2^23 slots (~350 MB) set
+ * off a run of "external memory pressure" collections that cost a replay ~15-40 ms at start.
  */
-const MAX_RESERVE = 1 << 23;
+const MAX_RESERVE = 1 << 20;
 
 export class PageStore {
   capacity: number;

@@ -111,6 +111,19 @@ describe('--threads', () => {
     expect(b.err).toMatch(/row\.csv:4: column "addr"/);
   }, 600_000);
 
+  it('fails as one thread does when the trace cannot be opened after the workers started', () => {
+    // The workers start before the trace is opened (they boot meanwhile): a path that cannot be
+    // read as a trace must stop them, with the in-thread engine's message and exit code.
+    const r = same([dir, '--backend', 'all']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/is a directory/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    const odd = write('odd.txt', ['this is no trace format', 'nor is this']);
+    const bad = same([odd, '--backend', 'mainline,numa']);
+    expect(bad.code).toBe(3);
+    expect(bad.err.trim().split('\n')).toHaveLength(1);
+  }, 600_000);
+
   it('rejects a thread count that is not one', () => {
     for (const bad of ['0', '-1', '1.5', 'many']) {
       const r = cli([join(ROOT, 'traces', 'pressure-device.csv.gz'), '--threads', bad]);
