@@ -1,4 +1,5 @@
 // Library entry point: everything the CLI does is reachable from here.
+import './zod-mode.js';
 export { replay, type ReplayOptions } from './engine/replay.js';
 export { loadConfig, listPresets } from './config/index.js';
 export { BACKENDS, getBackend, parseBackendList } from './backends/registry.js';
