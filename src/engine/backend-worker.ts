@@ -8,7 +8,6 @@ import { parseBackendList } from '../backends/registry.js';
 import { CdmError, TraceDataError } from '../errors.js';
 import { EventBatch } from '../trace/events.js';
 import { applyBatch, backendSection, createRun, newCursor, startTimelines, type BackendRun, type Cursor } from './runs.js';
-import { unpack } from './batch-pack.js';
 import { PageCounter } from './outcome.js';
 import type { FromWorker, ToWorker, WorkerError, WorkerInit } from './thread-protocol.js';
 
@@ -25,7 +24,6 @@ let pages: PageCounter | null = null;
 const strings: string[] = [];
 const cursor: Cursor = newCursor();
 let failed: WorkerError | null = null;
-const batch = new EventBatch(0);
 
 function describe(e: unknown): WorkerError {
   const at = { event: cursor.event, run: indices[cursor.run] ?? 0 };
@@ -58,7 +56,8 @@ function handle(m: ToWorker, w: WorkerInit | null): void {
   if (m.type === 'batch') {
     for (const s of m.strings) strings.push(s);
     if (failed === null && w) {
-      unpack(m.buffer, m.count, batch);
+      const batch = new EventBatch(m.capacity, m.buffer);
+      batch.count = m.count;
       applyBatch(runs, batch, m.first, cursor);
       pages?.add(batch);
     }

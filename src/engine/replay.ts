@@ -43,9 +43,9 @@ export interface ReplayOptions {
 
 export async function replay(o: ReplayOptions): Promise<Report> {
   const { config } = o;
+  const workers = engineWorkers(o);
   const open = () => openTrace(o.tracePath, { ...o.traceOptions, inputFormat: o.inputFormat, ignoreColumns: o.ignoreColumns });
   const warnings = [...(o.warnings ?? [])];
-  const workers = engineWorkers(o);
   const { trace, outcome } = workers > 0
     ? await replayInWorkers(open, {
       config, file: o.tracePath, backends: o.backends, workers, strict: o.strict ?? false, timeline: o.timeline, onWarning: o.onWarning, onProgress: o.onProgress,

@@ -3,11 +3,6 @@
 import type { Config } from '../config/index.js';
 import type { TimelineOptions } from '../metrics/timeline.js';
 
-/** EventBatch's arrays, in the order a batch message carries them. */
-export const BATCH_FIELDS = [
-  'op', 'addrHi', 'addrLo', 'len', 'time', 'pid', 'tid', 'agent', 'kind', 'policy', 'nodes', 'flags', 'memcg', 'file', 'line', 'weight',
-] as const;
-
 export interface WorkerInit {
   config: Config;
   /** Backend labels this worker runs and their positions in the report. */
@@ -21,10 +16,10 @@ export interface WorkerInit {
 export type ToWorker =
   | { type: 'init'; init: WorkerInit }
   /**
-   * `count` events packed in `buffer` (batch-pack.ts); `first`: the trace index of the first;
-   * `strings`: strings the reader interned since the last batch.
+   * `count` events in `buffer`, an EventBatch buffer of `capacity` events; `first`: the trace
+   * index of the first; `strings`: strings the reader interned since the last batch.
    */
-  | { type: 'batch'; first: number; count: number; strings: string[]; buffer: ArrayBuffer }
+  | { type: 'batch'; first: number; count: number; capacity: number; strings: string[]; buffer: ArrayBuffer }
   | { type: 'finish' };
 
 /** An error thrown while applying event `event` to the backend at report position `run`. */

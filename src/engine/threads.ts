@@ -13,11 +13,13 @@ import { CdmError, ConfigError, ExitCode, TraceDataError, UsageError } from '../
 import type { TimelineOptions } from '../metrics/timeline.js';
 import type { EventBatch, TraceInfo } from '../trace/events.js';
 import { EventCounter, type EngineOutcome } from './outcome.js';
-import { Packer } from './batch-pack.js';
 import type { FromWorker, WorkerError } from './thread-protocol.js';
 
-/** Packs a worker may have queued before the reader waits: bounds memory, keeps both busy. */
-const MAX_IN_FLIGHT = 3;
+/**
+ * Batches a worker may have queued before the reader waits: bounds memory (24 reader batches of
+ * 4096 events, ~6.7 MB), keeps both busy.
+ */
+const MAX_IN_FLIGHT = 24;
 
 export interface ThreadedOptions {
   config: Config;
@@ -70,7 +72,9 @@ export async function replayInWorkers<T extends { info: TraceInfo; batches: Asyn
     lane.indices.push(k);
   }
   let failed = false;
-  const packer = new Packer();
+  // Buffers the workers handed back: the reader's batches go on in them, which spares the page
+  // faults of fresh memory.
+  const spare: ArrayBuffer[] = [];
   // Warnings print in the in-thread engine's order: (event, backend), each once every lane has
   // passed its event, so none can still arrive ahead of it.
   let printed = 0;
@@ -91,7 +95,7 @@ export async function replayInWorkers<T extends { info: TraceInfo; batches: Asyn
     lane.result = new Promise((resolve, reject) => {
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ack') {
-          if (m.buffer) packer.recycle(m.buffer);
+          if (m.buffer && spare.length < 2 * MAX_IN_FLIGHT + 2) spare.push(m.buffer);
           lane.inFlight--;
           const end = lane.ends.shift() ?? lane.done;
           // A stopped lane never passes its error: later warnings of other lanes wait for the end.
@@ -127,15 +131,17 @@ export async function replayInWorkers<T extends { info: TraceInfo; batches: Asyn
   const counter = new EventCounter(o.config.timing.eventNs);
   let sentStrings = 0;
   let readError: unknown = null;
-  const send = async () => {
+  /** Sends the batch's events to every lane: its buffer itself, the reader going on in a spare one. */
+  const send = async (b: EventBatch) => {
     const strings = trace.info.strings.slice(sentStrings);
     sentStrings = trace.info.strings.length;
-    const count = packer.count;
-    const buffer = packer.take();
+    const count = b.count;
+    const k = spare.findIndex((x) => x.byteLength === b.buffer.byteLength);
+    const buffer = b.swapBuffer(k >= 0 ? spare.splice(k, 1)[0] : new ArrayBuffer(b.buffer.byteLength));
     lanes.forEach((lane, k) => {
       // The last lane takes the buffer itself; the others get a copy.
       const last = k === lanes.length - 1;
-      lane.worker.postMessage({ type: 'batch', first: sent, count, strings, buffer }, last ? [buffer] : []);
+      lane.worker.postMessage({ type: 'batch', first: sent, count, capacity: b.capacity, strings, buffer }, last ? [buffer] : []);
       lane.inFlight++;
       lane.ends.push(sent + count);
     });
@@ -147,18 +153,14 @@ export async function replayInWorkers<T extends { info: TraceInfo; batches: Asyn
   try {
     for await (const b of trace.batches) {
       if (failed) break;
-      for (let from = 0; from < b.count;) {
-        from += packer.add(b, from);
-        if (packer.full) await send();
-      }
-      counter.add(b);
+      counter.add(b); // before send() takes the events away
+      if (b.count > 0) await send(b);
       o.onProgress?.(counter.events);
     }
   } catch (e) {
     readError = e; // reported only if no backend failed on an earlier event
   }
   // The whole batches read before the end (or a read error) are replayed, as in one thread.
-  if (packer.count > 0 && !failed) await send();
   for (const lane of lanes) lane.worker.postMessage({ type: 'finish' });
   const results = await Promise.all(lanes.map((l) => l.result)).finally(() => {
     for (const lane of lanes) void lane.worker.terminate();

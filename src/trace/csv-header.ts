@@ -61,32 +61,32 @@ export function parseHeader(names: readonly string[], ignoreColumns: boolean, fi
 function fillDefault(batch: EventBatch, kind: number): void {
   switch (kind) {
     case K.ADDR:
-      batch.addrHi.fill(0);
-      batch.addrLo.fill(0);
+      batch.fillColumn('addrHi', 0);
+      batch.fillColumn('addrLo', 0);
       break;
     case K.LEN:
-      batch.len.fill(NaN);
+      batch.fillColumn('len', NaN);
       break;
     case K.PID:
-      batch.pid.fill(1);
+      batch.fillColumn('pid', 1);
       break;
     case K.TID:
-      batch.tid.fill(NONE);
+      batch.fillColumn('tid', NONE);
       break;
     case K.AGENT:
-      batch.agent.fill(encodeCpu(0));
+      batch.fillColumn('agent', encodeCpu(0));
       break;
     case K.KIND:
     case K.POLICY:
     case K.NODES:
     case K.FLAGS:
-      (kind === K.KIND ? batch.kind : kind === K.POLICY ? batch.policy : kind === K.NODES ? batch.nodes : batch.flags).fill(0);
+      batch.fillColumn(kind === K.KIND ? 'kind' : kind === K.POLICY ? 'policy' : kind === K.NODES ? 'nodes' : 'flags', 0);
       break;
     case K.MEMCG:
-      batch.memcg.fill(NONE);
+      batch.fillColumn('memcg', NONE);
       break;
     case K.FILE:
-      batch.file.fill(NONE);
+      batch.fillColumn('file', NONE);
       break;
     default: // op (never empty), time, ignored columns
   }
@@ -94,7 +94,7 @@ function fillDefault(batch: EventBatch, kind: number): void {
 
 /** Defaults for columns the header lacks: set once, since rows never write them. */
 export function fillAbsentColumns(batch: EventBatch, kinds: Uint8Array): void {
-  if (!kinds.includes(K.TIME)) batch.time.fill(NaN);
+  if (!kinds.includes(K.TIME)) batch.fillColumn('time', NaN);
   for (let kind = 1; kind < COLUMN_NAMES.length; kind++) if (!kinds.includes(kind)) fillDefault(batch, kind);
 }
 

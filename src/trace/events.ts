@@ -58,62 +58,111 @@ export const devIndex = (a: number): number => -a - 1;
 /** Value used for "column absent / empty" in numeric id columns. */
 export const NONE = -1;
 
+/** EventBatch's columns, in their order in its buffer. */
+const COLUMNS = [
+  ['op', Uint8Array], ['addrHi', Uint32Array], ['addrLo', Uint32Array], ['len', Float64Array], ['time', Float64Array],
+  ['pid', Int32Array], ['tid', Int32Array], ['agent', Int32Array], ['kind', Uint8Array], ['policy', Uint8Array],
+  ['nodes', Uint32Array], ['flags', Uint8Array], ['memcg', Int32Array], ['file', Int32Array], ['line', Float64Array],
+  ['weight', Float64Array],
+] as const;
+type Column = (typeof COLUMNS)[number][0];
+
+/** Byte offset of each column in a batch buffer of `capacity` events (8-byte aligned), and its size. */
+function layout(capacity: number): { offsets: number[]; bytes: number } {
+  const offsets: number[] = [];
+  let at = 0;
+  for (const [, Type] of COLUMNS) {
+    offsets.push(at);
+    at += Math.ceil((capacity * Type.BYTES_PER_ELEMENT) / 8) * 8;
+  }
+  return { offsets, bytes: at };
+}
+
 /**
  * One batch of events, struct of arrays. A reader fills a batch and yields it; the consumer must
- * finish with it before pulling the next one (readers reuse the arrays).
+ * finish with it before pulling the next one (readers reuse the arrays), or take its events away
+ * whole with swapBuffer().
+ *
+ * Every column lives in one ArrayBuffer, so a batch crosses to a worker thread as one transfer.
+ * A column a reader never writes row by row holds a value set with fillColumn(), which a swapped-in
+ * buffer gets too.
  *
  * Addresses are full 64-bit values split into two unsigned 32-bit halves so nothing is lost above
  * 2^53; the engine turns them into page numbers (exact, since 2^64 / 4096 < 2^53).
  */
 export class EventBatch {
   count = 0;
-  readonly op: Uint8Array;
-  readonly addrHi: Uint32Array;
-  readonly addrLo: Uint32Array;
+  /** The buffer holding every column. */
+  buffer!: ArrayBuffer;
+  op!: Uint8Array;
+  addrHi!: Uint32Array;
+  addrLo!: Uint32Array;
   /** Bytes; NaN when the column was empty (the op's default applies). */
-  readonly len: Float64Array;
+  len!: Float64Array;
   /** Nanoseconds since the trace's first event (rebased by the reader); NaN when absent. */
-  readonly time: Float64Array;
-  readonly pid: Int32Array;
+  time!: Float64Array;
+  pid!: Int32Array;
   /** NONE when absent. */
-  readonly tid: Int32Array;
-  readonly agent: Int32Array;
-  readonly kind: Uint8Array;
-  readonly policy: Uint8Array;
+  tid!: Int32Array;
+  agent!: Int32Array;
+  kind!: Uint8Array;
+  policy!: Uint8Array;
   /** Bit mask of node ids. */
-  readonly nodes: Uint32Array;
-  readonly flags: Uint8Array;
+  nodes!: Uint32Array;
+  flags!: Uint8Array;
   /** Index into TraceInfo.strings, NONE when absent. */
-  readonly memcg: Int32Array;
+  memcg!: Int32Array;
   /** Index into TraceInfo.strings, NONE when absent. */
-  readonly file: Int32Array;
+  file!: Int32Array;
   /** Source line (or record number) for located errors downstream. */
-  readonly line: Float64Array;
+  line!: Float64Array;
   /**
    * How many accesses this event stands for: 1 for every per-access format (the default, and
    * what a reader that never writes it leaves); a sampled format (perf mem) puts the sample's
    * period here, so one event replays as that many accesses to its page at its time. Only
    * meaningful on read, write and fault; an integer >= 1.
    */
-  readonly weight: Float64Array;
+  weight!: Float64Array;
+  /** Columns filled whole with fillColumn(): [column, value], latest last. */
+  private readonly filled: [Column, number][] = [];
 
-  constructor(readonly capacity = 4096) {
-    this.op = new Uint8Array(capacity);
-    this.addrHi = new Uint32Array(capacity);
-    this.addrLo = new Uint32Array(capacity);
-    this.len = new Float64Array(capacity);
-    this.time = new Float64Array(capacity);
-    this.pid = new Int32Array(capacity);
-    this.tid = new Int32Array(capacity);
-    this.agent = new Int32Array(capacity);
-    this.kind = new Uint8Array(capacity);
-    this.policy = new Uint8Array(capacity);
-    this.nodes = new Uint32Array(capacity);
-    this.flags = new Uint8Array(capacity);
-    this.memcg = new Int32Array(capacity);
-    this.file = new Int32Array(capacity);
-    this.line = new Float64Array(capacity);
-    this.weight = new Float64Array(capacity).fill(1);
+  /** A batch over `buffer` (one of batchBytes(capacity), e.g. received from another thread), or a new one. */
+  constructor(readonly capacity = 4096, buffer?: ArrayBuffer) {
+    this.view(buffer ?? new ArrayBuffer(EventBatch.bytes(capacity)));
+    if (!buffer) this.fillColumn('weight', 1);
+  }
+
+  /** Size of the buffer of a batch of `capacity` events. */
+  static bytes(capacity: number): number {
+    return layout(capacity).bytes;
+  }
+
+  /** Sets `column` to `value` in every row, in this buffer and in any swapped in later. */
+  fillColumn(column: Column, value: number): void {
+    this[column].fill(value);
+    const known = this.filled.find((f) => f[0] === column);
+    if (known) known[1] = value;
+    else this.filled.push([column, value]);
+  }
+
+  /**
+   * Hands over the buffer with the rows written so far and goes on in `next` (of the same size,
+   * e.g. one a consumer is done with): the consumer keeps the events, no copy. The filled
+   * columns are filled again in `next`; `count` is unchanged (readers reset it after a yield).
+   */
+  swapBuffer(next: ArrayBuffer): ArrayBuffer {
+    const out = this.buffer;
+    this.view(next);
+    for (const [column, value] of this.filled) this[column].fill(value);
+    return out;
+  }
+
+  private view(buffer: ArrayBuffer): void {
+    const { offsets, bytes } = layout(this.capacity);
+    if (buffer.byteLength !== bytes) throw new Error(`EventBatch: a buffer of ${buffer.byteLength} bytes for ${this.capacity} events (expected ${bytes})`);
+    this.buffer = buffer;
+    const self = this as unknown as Record<Column, unknown>;
+    COLUMNS.forEach(([name, Type], k) => { self[name] = new Type(buffer, offsets[k], this.capacity); });
   }
 }
 

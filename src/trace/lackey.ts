@@ -37,7 +37,7 @@ class LackeyParser implements LineParser {
     this.batch = defaultBatch(options);
     this.fetchOp = options.keepInstr ? Op.read : 0;
     if (hasRules(options.agentMap)) {
-      this.batch.agent.fill(new AgentResolver(options.agentMap).resolve(1, -1, null, 0, 0, -1));
+      this.batch.fillColumn('agent', new AgentResolver(options.agentMap).resolve(1, -1, null, 0, 0, -1));
     }
     info.format = LACKEY_FORMAT;
     info.columns = ['op', 'addr', 'len', ...(hasRules(options.agentMap) ? ['agent'] : [])];

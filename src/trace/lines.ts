@@ -24,12 +24,12 @@ export const MAX_LINE = 1 << 20;
  */
 export function defaultBatch(options: ReadOptions): EventBatch {
   const b = new EventBatch(options.batchSize ?? 4096);
-  b.len.fill(NaN);
-  b.time.fill(NaN);
-  b.pid.fill(1);
-  b.tid.fill(NONE);
-  b.memcg.fill(NONE);
-  b.file.fill(NONE);
+  b.fillColumn('len', NaN);
+  b.fillColumn('time', NaN);
+  b.fillColumn('pid', 1);
+  b.fillColumn('tid', NONE);
+  b.fillColumn('memcg', NONE);
+  b.fillColumn('file', NONE);
   return b;
 }
 

@@ -81,7 +81,7 @@ class PinParser implements LineParser {
     this.batch = defaultBatch(options);
     this.layout = options.pinColumns === undefined ? null : parsePinColumns(options.pinColumns);
     if (hasRules(options.agentMap)) {
-      this.batch.agent.fill(new AgentResolver(options.agentMap).resolve(1, -1, null, 0, 0, -1));
+      this.batch.fillColumn('agent', new AgentResolver(options.agentMap).resolve(1, -1, null, 0, 0, -1));
     }
     this.agentColumn = hasRules(options.agentMap);
     info.format = PIN_FORMAT;
