@@ -103,7 +103,9 @@ async function openChunks(source: AsyncIterable<Buffer | string>, name: string):
     head.push(r.value);
     size += r.value.length;
   }
-  const first = Buffer.concat(head);
+  // Joined only when the first chunk is shorter than the magic: a copy of a whole chunk is fresh
+  // memory, and page faults are not cheap.
+  const first = head.length > 0 && head[0].length >= 2 ? head[0] : Buffer.concat(head);
   input.gzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
   const all = prepend(head, raw);
   input.chunks = input.gzip ? gunzip(all, name) : all;

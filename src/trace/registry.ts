@@ -102,7 +102,9 @@ export async function openTrace(path: string, options: OpenTraceOptions = {}): P
     head.push(r.value);
     size += r.value.length;
   }
-  const reader = chosen ?? sniffFormat(Buffer.concat(head).toString('utf8', 0, SNIFF_BYTES)) ?? READERS[0];
+  // Only the first SNIFF_BYTES are looked at: no copy of whole chunks (fresh memory costs page faults).
+  const start = head.length > 0 && head[0].length >= SNIFF_BYTES ? head[0] : Buffer.concat(head);
+  const reader = chosen ?? sniffFormat(start.toString('utf8', 0, SNIFF_BYTES)) ?? READERS[0];
   const info: TraceInfo = {
     path: input.name, format: '', strings: [], events: 0, startTime: null, meta: {}, skipped: {}, sha256: '',
   };
