@@ -8,7 +8,6 @@ import { parseBackendList } from '../backends/registry.js';
 import { CdmError, TraceDataError } from '../errors.js';
 import { EventBatch } from '../trace/events.js';
 import { applyBatch, backendSection, createRun, newCursor, startTimelines, type BackendRun, type Cursor } from './runs.js';
-import { PageCounter } from './outcome.js';
 import type { FromWorker, ToWorker, WorkerError, WorkerInit } from './thread-protocol.js';
 
 const port = parentPort;
@@ -19,8 +18,6 @@ let init: WorkerInit | null = null;
 /** The backends' report positions, known before `init` finishes (for errors while building). */
 let indices: number[] = [];
 let runs: BackendRun[] = [];
-/** trace.pages_touched, counted by the worker that holds the first backend. */
-let pages: PageCounter | null = null;
 const strings: string[] = [];
 const cursor: Cursor = newCursor();
 let failed: WorkerError | null = null;
@@ -48,7 +45,6 @@ function handle(m: ToWorker, w: WorkerInit | null): void {
         onWarning: (text, event, run) => post({ type: 'warning', text, event, run }),
       }, cursor);
     });
-    if (indices[0] === 0) pages = new PageCounter(m.init.config.pageSize);
     startTimelines(cursor, runs);
     init = m.init;
     return;
@@ -59,13 +55,12 @@ function handle(m: ToWorker, w: WorkerInit | null): void {
       const batch = new EventBatch(m.capacity, m.buffer);
       batch.count = m.count;
       applyBatch(runs, batch, m.first, cursor);
-      pages?.add(batch);
     }
     post({ type: 'ack', failed: failed !== null, buffer: m.buffer }, [m.buffer]);
     return;
   }
   if (failed || !w) post({ type: 'failed', error: failed ?? describe(new Error('backend worker: finish before init')) });
-  else post({ type: 'done', sections: runs.map((r) => backendSection(r, false)), pagesTouched: pages?.pages ?? null });
+  else post({ type: 'done', sections: runs.map((r) => backendSection(r, false)) });
 }
 
 port.on('message', (m: ToWorker) => {

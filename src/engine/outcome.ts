@@ -43,8 +43,8 @@ export class EventCounter {
 /**
  * The distinct (pid, page) pairs the trace's accesses touch (trace.pages_touched): a property of
  * the trace, counted from the events alone, so neither a backend (one that OOM-kills a process
- * early, say) nor the backend order changes it. The threaded engine counts it in the worker that
- * holds the first backend (the reader's thread has less to spare).
+ * early, say) nor the backend order changes it. The threaded engine counts it in the reader's
+ * thread, which waits on the workers.
  */
 export class PageCounter {
   /** (pid, page / 32) -> bit mask of the 32 pages seen: one probe per access, ~0.5 B per page. */

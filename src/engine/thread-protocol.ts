@@ -39,5 +39,5 @@ export type FromWorker =
   /** A batch replayed, its buffer handed back for reuse; `failed`: this worker stopped at an error. */
   | { type: 'ack'; failed: boolean; buffer?: ArrayBuffer }
   | { type: 'warning'; text: string; event: number; run: number }
-  | { type: 'done'; sections: Record<string, unknown>[]; pagesTouched: number | null }
+  | { type: 'done'; sections: Record<string, unknown>[] }
   | { type: 'failed'; error: WorkerError };

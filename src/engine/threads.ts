@@ -12,7 +12,7 @@ import { packageUrl } from '../package-files.js';
 import { CdmError, ConfigError, ExitCode, TraceDataError, UsageError } from '../errors.js';
 import type { TimelineOptions } from '../metrics/timeline.js';
 import type { EventBatch, TraceInfo } from '../trace/events.js';
-import { EventCounter, type EngineOutcome } from './outcome.js';
+import { EventCounter, PageCounter, type EngineOutcome } from './outcome.js';
 import type { FromWorker, WorkerError } from './thread-protocol.js';
 
 /**
@@ -130,6 +130,7 @@ export async function replayInWorkers<T extends { info: TraceInfo; batches: Asyn
   }
 
   const counter = new EventCounter(o.config.timing.eventNs);
+  const pages = new PageCounter(o.config.pageSize);
   let sentStrings = 0;
   let readError: unknown = null;
   /** Sends the batch's events to every lane: its buffer itself, the reader going on in a spare one. */
@@ -154,7 +155,10 @@ export async function replayInWorkers<T extends { info: TraceInfo; batches: Asyn
   try {
     for await (const b of trace.batches) {
       if (failed) break;
-      counter.add(b); // before send() takes the events away
+      // Before send() takes the events away. The page count is the reader's: the workers are
+      // the slower side (the reader waits on them), and it keeps the lanes even.
+      counter.add(b);
+      pages.add(b);
       if (b.count > 0) await send(b);
       o.onProgress?.(counter.events);
     }
@@ -178,13 +182,11 @@ export async function replayInWorkers<T extends { info: TraceInfo; batches: Asyn
   printWarnings(Infinity, Infinity);
   if (readError) throw readError;
   const sections: Record<string, unknown>[] = new Array<Record<string, unknown>>(o.backends.length);
-  let pagesTouched = 0;
   results.forEach((r, k) => {
     if (r.type !== 'done') return;
     r.sections.forEach((s, j) => { sections[lanes[k].indices[j]] = s; });
-    if (r.pagesTouched !== null) pagesTouched = r.pagesTouched;
   });
-  return { trace, outcome: { sections, pagesTouched, warnings: warnings.map((w) => w.text), ...counter.totals() } };
+  return { trace, outcome: { sections, pagesTouched: pages.pages, warnings: warnings.map((w) => w.text), ...counter.totals() } };
 }
 
 /** The error a worker reported, as the class the in-thread engine would have thrown. */
