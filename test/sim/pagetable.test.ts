@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PageMap } from '../../src/sim/pagemap.js';
 import { PageTable } from '../../src/sim/pagetable.js';
 
 // A deterministic generator, so a failure replays the same way.
@@ -48,5 +49,24 @@ describe('PageTable', () => {
     for (let v = 5e6; v < 5e6 + 96; v++) t.set(1, v, 1);
     expect(t.size).toBe(96);
     expect(t.bytes).toBe(after);
+  });
+});
+
+describe('PageMap.or', () => {
+  it('ORs bits into a key, an absent key counting as 0, and returns the value before', () => {
+    const m = new PageMap(1);
+    const model = new Map<string, number>();
+    const rnd = lcg(11);
+    for (let i = 0; i < 20000; i++) {
+      const space = [3, -1, 7][Math.floor(rnd() * 3)];
+      const index = rnd() < 0.9 ? Math.floor(rnd() * 500) : 2 ** 40 + Math.floor(rnd() * 9);
+      const bits = 1 << Math.floor(rnd() * 32);
+      const key = `${space}:${index}`;
+      const before = model.get(key) ?? 0;
+      expect(m.or(space, index, bits)).toBe(before);
+      model.set(key, before | bits);
+      expect(m.get(space, index, -99)).toBe(before | bits);
+    }
+    expect(m.size).toBe(model.size);
   });
 });
