@@ -56,7 +56,7 @@ function handle(m: ToWorker, w: WorkerInit | null): void {
       batch.count = m.count;
       applyBatch(runs, batch, m.first, cursor);
     }
-    post({ type: 'ack', failed: failed !== null, buffer: m.buffer }, [m.buffer]);
+    post({ type: 'ack', failed: failed !== null });
     return;
   }
   if (failed || !w) post({ type: 'failed', error: failed ?? describe(new Error('backend worker: finish before init')) });

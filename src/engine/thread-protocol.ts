@@ -16,10 +16,11 @@ export interface WorkerInit {
 export type ToWorker =
   | { type: 'init'; init: WorkerInit }
   /**
-   * `count` events in `buffer`, an EventBatch buffer of `capacity` events; `first`: the trace
-   * index of the first; `strings`: strings the reader interned since the last batch.
+   * `count` events in `buffer`, an EventBatch buffer of `capacity` events (shared: the worker
+   * only reads it, and the reader reuses it once every worker has acknowledged it); `first`: the
+   * trace index of the first; `strings`: strings the reader interned since the last batch.
    */
-  | { type: 'batch'; first: number; count: number; capacity: number; strings: string[]; buffer: ArrayBuffer }
+  | { type: 'batch'; first: number; count: number; capacity: number; strings: string[]; buffer: ArrayBufferLike }
   | { type: 'finish' };
 
 /** An error thrown while applying event `event` to the backend at report position `run`. */
@@ -36,8 +37,8 @@ export interface WorkerError {
 }
 
 export type FromWorker =
-  /** A batch replayed, its buffer handed back for reuse; `failed`: this worker stopped at an error. */
-  | { type: 'ack'; failed: boolean; buffer?: ArrayBuffer }
+  /** A batch replayed (its buffer no longer read); `failed`: this worker stopped at an error. */
+  | { type: 'ack'; failed: boolean }
   | { type: 'warning'; text: string; event: number; run: number }
   | { type: 'done'; sections: Record<string, unknown>[] }
   | { type: 'failed'; error: WorkerError };

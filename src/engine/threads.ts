@@ -17,8 +17,9 @@ import type { FromWorker, WorkerError } from './thread-protocol.js';
 
 /**
  * Batches a worker may have queued before the reader waits: keeps both busy and bounds memory
- * (8 reader batches of 4096 events, 2.2 MB). Each buffer is fresh memory until the workers hand
- * buffers back: on the dev VM a page fault costs ~15 us, and 24 in flight cost ~1,000 more faults.
+ * (8 reader batches of 4096 events, 2.2 MB). Each buffer is fresh memory until the workers are
+ * done with it and it is reused: on the dev VM a page fault costs ~15 us, and 24 in flight cost
+ * ~1,000 more faults.
  */
 const MAX_IN_FLIGHT = 8;
 
@@ -39,8 +40,8 @@ interface Lane {
   labels: string[];
   indices: number[];
   inFlight: number;
-  /** End event of each batch sent and not yet acknowledged, oldest first. */
-  ends: number[];
+  /** Each batch sent and not yet acknowledged, oldest first: its end event and its buffer. */
+  sentBatches: { end: number; buffer: ArrayBufferLike }[];
   /** Events this lane has replayed: no warning can come from it for an earlier event. */
   done: number;
   result: Promise<FromWorker & { type: 'done' | 'failed' }>;
@@ -67,15 +68,17 @@ export async function replayInWorkers<T extends { info: TraceInfo; batches: Asyn
   const lanes: Lane[] = [];
   // Backends go round-robin, so each lane gets a similar share of the work.
   for (let k = 0; k < o.backends.length; k++) {
-    if (k < o.workers) lanes.push({ worker: null as unknown as Worker, labels: [], indices: [], inFlight: 0, ends: [], done: 0, result: null as never });
+    if (k < o.workers) lanes.push({ worker: null as unknown as Worker, labels: [], indices: [], inFlight: 0, sentBatches: [], done: 0, result: null as never });
     const lane = lanes[k % o.workers];
     lane.labels.push(o.backends[k].label);
     lane.indices.push(k);
   }
   let failed = false;
-  // Buffers the workers handed back: the reader's batches go on in them, which spares the page
-  // faults of fresh memory.
-  const spare: ArrayBuffer[] = [];
+  // Batch buffers are shared with the workers (a copy per lane would be fresh memory in each
+  // worker: 2M events, all four backends on two lanes, ~31K page faults more). A buffer returns
+  // to `spare` once every lane has acknowledged it, and the reader's batches go on in it.
+  const spare: SharedArrayBuffer[] = [];
+  const readers = new Map<SharedArrayBuffer, number>(); // lanes still reading each lent buffer
   // Warnings print in the in-thread engine's order: (event, backend), each once every lane has
   // passed its event, so none can still arrive ahead of it.
   let printed = 0;
@@ -96,9 +99,17 @@ export async function replayInWorkers<T extends { info: TraceInfo; batches: Asyn
     lane.result = new Promise((resolve, reject) => {
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ack') {
-          if (m.buffer && spare.length < 2 * MAX_IN_FLIGHT + 2) spare.push(m.buffer);
           lane.inFlight--;
-          const end = lane.ends.shift() ?? lane.done;
+          const sentBatch = lane.sentBatches.shift();
+          const end = sentBatch?.end ?? lane.done;
+          if (sentBatch && sentBatch.buffer instanceof SharedArrayBuffer) {
+            const left = (readers.get(sentBatch.buffer) ?? 1) - 1;
+            if (left > 0) readers.set(sentBatch.buffer, left);
+            else {
+              readers.delete(sentBatch.buffer);
+              spare.push(sentBatch.buffer);
+            }
+          }
           // A stopped lane never passes its error: later warnings of other lanes wait for the end.
           if (m.failed) failed = true; // the earliest error is already among the events sent
           else lane.done = end;
@@ -133,19 +144,23 @@ export async function replayInWorkers<T extends { info: TraceInfo; batches: Asyn
   const pages = new PageCounter(o.config.pageSize);
   let sentStrings = 0;
   let readError: unknown = null;
-  /** Sends the batch's events to every lane: its buffer itself, the reader going on in a spare one. */
+  /**
+   * Sends the batch's events to every lane: its buffer itself, the reader going on in a spare one.
+   * Only the reader's first buffer is not shared: it goes to the last lane, the others get a copy.
+   */
   const send = async (b: EventBatch) => {
     const strings = trace.info.strings.slice(sentStrings);
     sentStrings = trace.info.strings.length;
     const count = b.count;
     const k = spare.findIndex((x) => x.byteLength === b.buffer.byteLength);
-    const buffer = b.swapBuffer(k >= 0 ? spare.splice(k, 1)[0] : new ArrayBuffer(b.buffer.byteLength));
+    const buffer = b.swapBuffer(k >= 0 ? spare.splice(k, 1)[0] : new SharedArrayBuffer(b.buffer.byteLength));
+    const shared = buffer instanceof SharedArrayBuffer;
+    if (shared) readers.set(buffer, lanes.length);
     lanes.forEach((lane, k) => {
-      // The last lane takes the buffer itself; the others get a copy.
-      const last = k === lanes.length - 1;
-      lane.worker.postMessage({ type: 'batch', first: sent, count, capacity: b.capacity, strings, buffer }, last ? [buffer] : []);
+      const transfer = !shared && k === lanes.length - 1 ? [buffer as ArrayBuffer] : [];
+      lane.worker.postMessage({ type: 'batch', first: sent, count, capacity: b.capacity, strings, buffer }, transfer);
       lane.inFlight++;
-      lane.ends.push(sent + count);
+      lane.sentBatches.push({ end: sent + count, buffer });
     });
     sent += count;
     while (!failed && lanes.some((l) => l.inFlight > MAX_IN_FLIGHT)) await new Promise<void>((r) => { wake = r; });

@@ -92,8 +92,8 @@ function layout(capacity: number): { offsets: number[]; bytes: number } {
  */
 export class EventBatch {
   count = 0;
-  /** The buffer holding every column. */
-  buffer!: ArrayBuffer;
+  /** The buffer holding every column (shared when the threaded engine lends it to several workers). */
+  buffer!: ArrayBufferLike;
   op!: Uint8Array;
   addrHi!: Uint32Array;
   addrLo!: Uint32Array;
@@ -127,7 +127,7 @@ export class EventBatch {
   private readonly filled: [Column, number][] = [];
 
   /** A batch over `buffer` (one of batchBytes(capacity), e.g. received from another thread), or a new one. */
-  constructor(readonly capacity = 4096, buffer?: ArrayBuffer) {
+  constructor(readonly capacity = 4096, buffer?: ArrayBufferLike) {
     this.view(buffer ?? new ArrayBuffer(EventBatch.bytes(capacity)));
     if (!buffer) this.fillColumn('weight', 1);
   }
@@ -150,19 +150,20 @@ export class EventBatch {
    * e.g. one a consumer is done with): the consumer keeps the events, no copy. The filled
    * columns are filled again in `next`; `count` is unchanged (readers reset it after a yield).
    */
-  swapBuffer(next: ArrayBuffer): ArrayBuffer {
+  swapBuffer(next: ArrayBufferLike): ArrayBufferLike {
     const out = this.buffer;
     this.view(next);
     for (const [column, value] of this.filled) this[column].fill(value);
     return out;
   }
 
-  private view(buffer: ArrayBuffer): void {
+  private view(buffer: ArrayBufferLike): void {
     const { offsets, bytes } = layout(this.capacity);
     if (buffer.byteLength !== bytes) throw new Error(`EventBatch: a buffer of ${buffer.byteLength} bytes for ${this.capacity} events (expected ${bytes})`);
     this.buffer = buffer;
     const self = this as unknown as Record<Column, unknown>;
-    COLUMNS.forEach(([name, Type], k) => { self[name] = new Type(buffer, offsets[k], this.capacity); });
+    // (Typed arrays take a SharedArrayBuffer as well; the union of constructors is typed for ArrayBuffer.)
+    COLUMNS.forEach(([name, Type], k) => { self[name] = new Type(buffer as ArrayBuffer, offsets[k], this.capacity); });
   }
 }
 

@@ -28,12 +28,12 @@ describe('cdm-replay sweep', () => {
   });
 
   it('runs on two worker threads at the same time with --jobs 2, each reading a trace once for its points', () => {
-    // Two traces of four points on two workers: one task per trace (one pass each) of 4 × 25k
-    // events; even when one worker starts late on a loaded machine, the two threads replay
-    // concurrently for a while.
+    // Two traces of four points on two workers: one task per trace (one pass each) of 4 × 100k
+    // events, long enough (~0.5 s) that even when one worker starts late on a loaded machine
+    // (the rest of the suite running beside), the two threads replay concurrently for a while.
     for (const [name, step] of [['big1.csv', 7919], ['big2.csv', 104729]] as const) {
       const lines = ['op,addr'];
-      for (let i = 0; i < 25000; i++) lines.push(`write,0x${(0x100000 + ((i * step) % 4000) * 4096).toString(16)}`);
+      for (let i = 0; i < 100000; i++) lines.push(`write,0x${(0x100000 + ((i * step) % 4000) * 4096).toString(16)}`);
       writeFileSync(join(dir, name), `${lines.join('\n')}\n`);
     }
     const big = writeSpec(dir, { traces: ['big1.csv', 'big2.csv'], backends: ['mainline'], grid: { 'kernel.swappiness': [0, 30, 60, 100] } }, 'big.yaml');
