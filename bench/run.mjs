@@ -161,7 +161,7 @@ if (want('replay')) {
 }
 
 if (want('memory')) {
-  // Both in one thread: --threads auto turns worker threads on from 64 MiB of input, whose fixed
+  // Both in one thread: --threads auto turns worker threads on from 32 MiB of input, whose fixed
   // memory (a second heap, batches in flight) would otherwise be counted as growth with length.
   const csv8 = gen('random', e8, 65536, `random-${e8}.csv`);
   const r2 = child(csv2, 'mainline', BIG, undefined, undefined, 1);

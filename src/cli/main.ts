@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--input-format <fmt>', 'trace format (default: sniffed)')
     .option('--ignore-columns', 'ignore unknown trace columns instead of failing')
     .option('--strict', 'treat an op a design cannot express as an error (exit 2)')
-    .option('--threads <n>', 'threads for one replay: 1 = one thread; N = read here, backends on up to N workers; auto = for files from 64 MiB, workers on the cores the reader leaves (one per backend at most)', 'auto')
+    .option('--threads <n>', 'threads for one replay: 1 = one thread; N = read here, backends on up to N workers; auto = for files from 32 MiB, workers on the cores the reader leaves (one per backend at most)', 'auto')
     .action(async (trace: string | undefined, opts) => {
       if (!trace) {
         program.outputHelp();

@@ -36,7 +36,7 @@ export interface ReplayOptions {
   onProgress?: (events: number) => void;
   /**
    * Threads the replay may use: 1 replays in this thread; N > 1 reads here and replays the
-   * backends on up to N worker threads; 'auto' (default): workers for files from 64 MiB (autoLanes).
+   * backends on up to N worker threads; 'auto' (default): workers for files from 32 MiB (autoLanes).
    */
   threads?: number | 'auto';
 }
@@ -103,12 +103,12 @@ export function autoLanes(backends: number, cores: number): number {
 }
 
 /**
- * Input size from which `--threads auto` uses workers. Measured on the 2-core dev VM with the
- * bundled worker (~0.1 s of CPU to start, plus its own JIT warm-up, ~0.3 s in all): 2M CSV events
- * (74 MiB) replay faster on workers (one backend 0.71 s vs 0.75 s; all four 1.75 s vs 1.8-2.4 s),
- * 1.3M (48 MiB) and fewer slower (all four 1.66 s vs 1.31 s).
+ * Input size from which `--threads auto` uses workers. Measured on the 2-core dev VM (a worker
+ * boots in ~0.1-0.2 s beside the reader, which opens the trace meanwhile; batches are shared, not
+ * copied), best of 4: 1M CSV events (36 MiB) replay faster on workers (one backend 0.58 s vs 0.60 s,
+ * all four 1.10 s vs 1.69 s); 0.5M (18 MiB) break even (one 0.39 s vs 0.36 s, all 0.75 s vs 0.67 s).
  */
-const AUTO_THREADS_MIN_BYTES = 64 * 2 ** 20;
+const AUTO_THREADS_MIN_BYTES = 32 * 2 ** 20;
 
 /** The in-thread engine: every backend applies each event in turn. */
 async function replayInThread(trace: Trace, o: ReplayOptions): Promise<EngineOutcome> {
