@@ -1,5 +1,4 @@
 // Library entry point: everything the CLI does is reachable from here.
-import './zod-mode.js';
 export { replay, type ReplayOptions } from './engine/replay.js';
 export { loadConfig, listPresets } from './config/index.js';
 export { BACKENDS, getBackend, parseBackendList } from './backends/registry.js';

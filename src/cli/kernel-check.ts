@@ -11,6 +11,7 @@ import { HMM_KERNEL } from '../kernel-check/paths.js';
 import { renderCheckJson, renderCheckMarkdown, renderCheckTable } from '../kernel-check/table.js';
 import { decideColour } from '../report/colour.js';
 import { emit } from './main.js';
+import { PARSE_ONCE } from '../parse-once.js';
 
 interface KernelCheckCliOptions {
   preset?: string;
@@ -41,7 +42,7 @@ function readJson(path: string, what: string): unknown {
 
 function readObservation(path: string): KernelObservation {
   const raw = readJson(path, '--observation') as { host?: KernelObservation['host'] };
-  const parsed = guestReportSchema.safeParse(raw);
+  const parsed = guestReportSchema.safeParse(raw, PARSE_ONCE);
   if (!parsed.success) throw new UsageError(`--observation ${path}: not a cdm-replay/kernel-observation@1 file (${parsed.error.issues[0]?.message ?? 'invalid'})`);
   return { ...parsed.data, host: raw.host ?? { kernelImage: '', kernelVersion: null, qemuArgs: [], wallMs: 0, initUptimeS: null, doneUptimeS: null } };
 }

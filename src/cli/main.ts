@@ -1,5 +1,4 @@
 // The command line (DESIGN §5): argument -> options mapping, a library call, rendering, exit code.
-import '../zod-mode.js';
 import { Command, CommanderError } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { CdmError, ExitCode, UsageError } from '../errors.js';

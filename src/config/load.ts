@@ -21,6 +21,7 @@ import {
 import { DEFAULT_PRESET, findPreset, presetNames, presets } from './presets.js';
 import { configSchema, type Config } from './schema.js';
 import { formatSize } from './size.js';
+import { PARSE_ONCE } from '../parse-once.js';
 
 export { applySet, parseSetArg, parseSetValue } from './merge.js';
 
@@ -81,7 +82,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     throw new ConfigError(`config error: ${fileLabel}: nodes: required: the config names no preset, so it must list its nodes`, fileLabel, 'nodes');
   }
 
-  const parsed = configSchema.safeParse(merged);
+  const parsed = configSchema.safeParse(merged, PARSE_ONCE);
   if (!parsed.success) {
     const line = formatIssues(parsed.error, origins, presetName ? `preset ${presetName}` : fileLabel || 'config', configSchema);
     throw new ConfigError(line, opts.configFile);

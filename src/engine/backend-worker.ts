@@ -2,7 +2,6 @@
 // thread reads through this worker's share of the backends (threads.ts), acknowledging each
 // batch, and returns their report sections at the end. The first error stops this worker's runs
 // and goes back with the event and run it happened in, so the main thread reports the earliest.
-import '../zod-mode.js';
 import { parentPort } from 'node:worker_threads';
 import { parseBackendList } from '../backends/registry.js';
 import { CdmError, TraceDataError } from '../errors.js';

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import type { BackendChoice } from '../backends/registry.js';
 import type { Config } from '../config/index.js';
 import { BackendReportSchema, parseReport, type BackendReport, type Report } from '../report/schema.js';
+import { inputName } from '../trace/input.js';
 import { openTrace, type OpenedTrace as Trace } from '../trace/registry.js';
 import type { ReadOptions } from '../trace/events.js';
 import type { TimelineOptions } from '../metrics/timeline.js';
@@ -13,6 +14,7 @@ import { EventCounter, PageCounter, type EngineOutcome } from './outcome.js';
 import { applyBatch, backendSection, createRun, newCursor, startTimelines, type BackendRun, type Cursor } from './runs.js';
 import { replayInWorkers } from './threads.js';
 import { TOOL_VERSION } from '../version.js';
+import { PARSE_ONCE } from '../parse-once.js';
 
 export interface ReplayOptions {
   tracePath: string;
@@ -48,7 +50,7 @@ export async function replay(o: ReplayOptions): Promise<Report> {
   const warnings = [...(o.warnings ?? [])];
   const { trace, outcome } = workers > 0
     ? await replayInWorkers(open, {
-      config, file: o.tracePath, backends: o.backends, workers, strict: o.strict ?? false, timeline: o.timeline, onWarning: o.onWarning, onProgress: o.onProgress,
+      config, file: inputName(o.tracePath), backends: o.backends, workers, strict: o.strict ?? false, timeline: o.timeline, onWarning: o.onWarning, onProgress: o.onProgress,
     })
     : await open().then(async (t) => ({ trace: t, outcome: await replayInThread(t, o) }));
   warnings.push(...outcome.warnings);
@@ -194,7 +196,7 @@ export async function replayEntries(o: EntriesOptions): Promise<{ outcomes: Entr
   }
   for (const run of runs) {
     try {
-      outcomes[entryOf.get(run) as number].report = BackendReportSchema.parse(backendSection(run, false));
+      outcomes[entryOf.get(run) as number].report = BackendReportSchema.parse(backendSection(run, false), PARSE_ONCE);
     } catch (err) {
       fail(run, err);
     }

@@ -2,6 +2,7 @@
 // extraction from the serial console between the marker lines init.sh prints.
 import { z } from 'zod';
 import { GuestCrashError, GuestTraceError } from './errors.js';
+import { PARSE_ONCE } from '../parse-once.js';
 
 export const MARK_INIT = '@@CDM-REPLAY-INIT';
 export const MARK_DONE = '@@CDM-REPLAY-DONE';
@@ -180,13 +181,13 @@ export function extractResult(console: string, trace = 'trace'): ExtractedResult
   } catch (e) {
     throw new GuestCrashError(`kernel-check: the guest's result is not JSON (${(e as Error).message})`, tail);
   }
-  const err = guestErrorSchema.safeParse(json);
+  const err = guestErrorSchema.safeParse(json, PARSE_ONCE);
   if (err.success) {
     const { kind, line, message } = err.data.error;
     if (kind === 'setup') throw new GuestCrashError(`kernel-check: guest setup failed: ${message}`, tail);
     throw new GuestTraceError(`${trace}:${line}: ${message}`, line, kind === 'unsupported');
   }
-  const parsed = guestReportSchema.safeParse(json);
+  const parsed = guestReportSchema.safeParse(json, PARSE_ONCE);
   if (!parsed.success) {
     const rc = /JSON-END rc=(\d+)/.exec(text.slice(end))?.[1];
     throw new GuestCrashError(`kernel-check: unexpected guest result (replayer exit ${rc ?? '?'}): ${z.prettifyError(parsed.error)}`, tail);

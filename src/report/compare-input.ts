@@ -4,6 +4,7 @@
 // backend (see readComparable), and compare.ts needs no change.
 import { UsageError } from '../errors.js';
 import { BackendReportSchema, parseReport, type BackendReport, type Report } from './schema.js';
+import { PARSE_ONCE } from '../parse-once.js';
 
 export interface ComparableEntry {
   /** Pairs entries across the two sides: the backend label (a report), or trace|params|backend (a sweep run). */
@@ -79,7 +80,7 @@ export function comparableFromSweep(sweep: SweepFile, file: string): ComparableI
   const entries: ComparableEntry[] = [];
   sweep.runs.forEach((run, i) => {
     if (run.error !== undefined || run.report === undefined) return;
-    const parsed = BackendReportSchema.safeParse(run.report);
+    const parsed = BackendReportSchema.safeParse(run.report, PARSE_ONCE);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new UsageError(`${file}: runs.${i}.report.${issue.path.join('.')}: ${issue.message}`);

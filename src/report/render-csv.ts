@@ -4,12 +4,13 @@
 // (null) is an empty field. Quoting follows RFC 4180; lines end in LF.
 import { metricValues } from './metric-paths.js';
 import { ReportSchema, type Report } from './schema.js';
+import { PARSE_ONCE } from '../parse-once.js';
 
 export const CSV_HEADER = ['backend', 'metric', 'value'] as const;
 
 export function renderCsv(report: Report): string {
   // Parsing first gives canonical key order, so equal reports give equal bytes.
-  const parsed = ReportSchema.parse(report);
+  const parsed = ReportSchema.parse(report, PARSE_ONCE);
   const lines = [CSV_HEADER.join(',')];
   for (const b of parsed.backends) {
     for (const m of metricValues(b)) lines.push([b.label, m.path, m.value === null ? '' : String(m.value)].map(csvField).join(','));

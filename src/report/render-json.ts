@@ -2,7 +2,8 @@
 // the fixed keys in schema order and sorts counter maps, so equal reports give equal bytes however
 // the producer built the object; it also stops an invalid report before it reaches a file.
 import { ReportSchema, type Report } from './schema.js';
+import { PARSE_ONCE } from '../parse-once.js';
 
 export function renderJson(report: Report): string {
-  return `${JSON.stringify(ReportSchema.parse(report), null, 2)}\n`;
+  return `${JSON.stringify(ReportSchema.parse(report, PARSE_ONCE), null, 2)}\n`;
 }

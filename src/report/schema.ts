@@ -4,6 +4,7 @@
 import * as z from 'zod';
 import { UsageError } from '../errors.js';
 import { naturalCompare, sortKeys } from './format.js';
+import { PARSE_ONCE } from '../parse-once.js';
 
 export const REPORT_SCHEMA_ID = 'cdm-replay/report@1';
 
@@ -288,7 +289,7 @@ export function parseReport(input: unknown, file = 'report'): Report {
     const got = schema === undefined ? 'has no "schema" field' : `has schema ${JSON.stringify(schema)}`;
     throw new InvalidReportError(`${file}: not a ${REPORT_SCHEMA_ID} report (${got})`, file, 'schema');
   }
-  const res = ReportSchema.safeParse(data);
+  const res = ReportSchema.safeParse(data, PARSE_ONCE);
   if (res.success) return res.data;
   const [first] = res.error.issues;
   const keyPath = first.path.map(String).join('.');

@@ -9,6 +9,7 @@ import { parseBackendList } from '../backends/registry.js';
 import { configSchema, loadConfig } from '../config/index.js';
 import { keysAt } from '../config/issues.js';
 import { CdmError, ConfigError } from '../errors.js';
+import { PARSE_ONCE } from '../parse-once.js';
 
 export const SWEEP_SCHEMA_ID = 'cdm-replay/sweep@1';
 
@@ -50,7 +51,7 @@ function specError(label: string, path: readonly PropertyKey[], message: string)
  * Pure: no file is touched, so `merge` can re-check the spec a sweep.json carries.
  */
 export function parseSpec(raw: unknown, label: string): { spec: SweepSpec; backends: string[]; gridKeys: string[] } {
-  const res = sweepSpecSchema.safeParse(raw);
+  const res = sweepSpecSchema.safeParse(raw, PARSE_ONCE);
   if (!res.success) {
     const issue = res.error.issues.find((i) => i.code === 'unrecognized_keys') ?? res.error.issues[0];
     if (issue.code === 'unrecognized_keys') {

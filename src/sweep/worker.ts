@@ -1,6 +1,5 @@
 // Worker-thread entry (built to dist/sweep/worker.js): executes the groups the pool posts, one at
 // a time, and posts back each group's result and, when the parent shows progress, event counts.
-import '../zod-mode.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { executeGroup, type GroupTask } from './execute.js';
 

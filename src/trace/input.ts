@@ -41,9 +41,12 @@ export interface OpenInputOptions {
   stdin?: Readable;
 }
 
+/** The name messages use for a trace path (TraceInput.name), known before it is opened. */
+export const inputName = (path: string): string => (path === '-' ? '<stdin>' : path);
+
 /** Opens a file path or `-`. A missing or unreadable file is a UsageError (exit 2). */
 export async function openInput(path: string, options: OpenInputOptions = {}): Promise<TraceInput> {
-  if (path === '-') return openReadable(options.stdin ?? process.stdin, '<stdin>');
+  if (path === '-') return openReadable(options.stdin ?? process.stdin, inputName(path));
   let handle: FileHandle | undefined;
   let regular: boolean;
   try {

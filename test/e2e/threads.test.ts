@@ -2,7 +2,7 @@
 // gives byte-identical reports, warnings and errors to the in-thread engine, whatever the number
 // of workers and however the backends are shared among them.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +71,12 @@ describe('--threads', () => {
     expect(warnings.length).toBeGreaterThanOrEqual(4);
     expect(warnings[0]).toMatch(/^backend hmm: .*warn\.csv:3: mbind/);
     expect(warnings[1]).toMatch(/^backend hmm:private: .*warn\.csv:3: mbind/);
+    // From stdin the workers start before the input is opened: they still name it <stdin>.
+    const piped = (threads: string) => spawnSync(process.execPath, [BIN, '-', '--backend', 'hmm,numa', '--threads', threads, '--format', 'json'],
+      { encoding: 'utf8', input: readFileSync(path) });
+    const one = piped('1');
+    expect(one.stderr).toMatch(/<stdin>:3: mbind/);
+    expect(piped('2')).toMatchObject({ status: one.status, stdout: one.stdout, stderr: one.stderr });
     // A backend that cannot be built stops the replay before any event: no other backend's
     // warnings may be printed first, whichever thread it was on.
     const built = same([path, '--backend', 'numa,hmm', '--set', 'backends.numa.kswapd=bogus'], ['2']);
