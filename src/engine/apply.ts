@@ -27,7 +27,6 @@ export class Run {
   /** Pages per 2^32 bytes: the high address half's weight in page numbers. */
   readonly hiPages: number;
 
-
   constructor(readonly machine: Machine, readonly metrics: MetricsCollector, readonly strings: string[], readonly file: string) {
     this.shift = Math.log2(machine.pageSize);
     this.hiPages = 2 ** (32 - this.shift);

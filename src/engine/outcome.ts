@@ -15,49 +15,28 @@ export interface EngineOutcome {
   lastTime: number;
 }
 
-/** Events seen, accesses (weighted page touches) and the last event's time (DESIGN §3 timing). */
+/**
+ * The trace-wide tallies, from the events alone, in one pass over each batch: events, accesses
+ * (weighted page touches), the last event's time (DESIGN §3 timing) and trace.pages_touched, the
+ * distinct (pid, page) pairs the accesses touch. Properties of the trace: neither a backend (one
+ * that OOM-kills a process early, say) nor the backend order changes them. The threaded engine
+ * keeps them in the reader's thread, which waits on the workers.
+ */
 export class EventCounter {
   events = 0;
   private accesses = 0;
   private lastTime = 0;
-
-  constructor(private readonly eventNs: number) {}
-
-  add(b: EventBatch): void {
-    for (let i = 0; i < b.count; i++) {
-      const op = b.op[i];
-      if (op === Op.read || op === Op.write || op === Op.fault) this.accesses += b.weight[i];
-    }
-    if (b.count > 0) {
-      const i = b.count - 1;
-      this.lastTime = b.time[i] === b.time[i] ? b.time[i] : (this.events + i) * this.eventNs;
-    }
-    this.events += b.count;
-  }
-
-  totals(): { events: number; accesses: number; lastTime: number } {
-    return { events: this.events, accesses: this.accesses, lastTime: this.lastTime };
-  }
-}
-
-/**
- * The distinct (pid, page) pairs the trace's accesses touch (trace.pages_touched): a property of
- * the trace, counted from the events alone, so neither a backend (one that OOM-kills a process
- * early, say) nor the backend order changes it. The threaded engine counts it in the reader's
- * thread, which waits on the workers.
- */
-export class PageCounter {
   /** (pid, page / 32) -> bit mask of the 32 pages seen: one probe per access, ~0.5 B per page. */
   private readonly seen = new PageMap(256);
   private readonly shift: number;
   private readonly hiPages: number;
-  pages = 0;
+  private pages = 0;
   // The last group probed and its mask as this counter left it: runs of nearby pages skip the probe.
   private lastPid = -1;
   private lastKey = -1;
   private lastBits = 0;
 
-  constructor(private readonly pageSize: number) {
+  constructor(private readonly eventNs: number, private readonly pageSize: number) {
     this.shift = Math.log2(pageSize);
     this.hiPages = 2 ** (32 - this.shift);
   }
@@ -68,6 +47,7 @@ export class PageCounter {
     for (let i = 0; i < b.count; i++) {
       const op = b.op[i];
       if (op !== Op.read && op !== Op.write && op !== Op.fault) continue;
+      this.accesses += b.weight[i];
       // The pages Run.apply visits.
       const pid = b.pid[i];
       const vpn = firstPage(b, i, this.hiPages, this.shift);
@@ -86,5 +66,14 @@ export class PageCounter {
         if ((before & bit) === 0) this.pages++;
       }
     }
+    if (b.count > 0) {
+      const i = b.count - 1;
+      this.lastTime = b.time[i] === b.time[i] ? b.time[i] : (this.events + i) * this.eventNs;
+    }
+    this.events += b.count;
+  }
+
+  totals(): { events: number; accesses: number; lastTime: number; pagesTouched: number } {
+    return { events: this.events, accesses: this.accesses, lastTime: this.lastTime, pagesTouched: this.pages };
   }
 }

@@ -10,7 +10,7 @@ import { openTrace, type OpenedTrace as Trace } from '../trace/registry.js';
 import type { ReadOptions } from '../trace/events.js';
 import type { TimelineOptions } from '../metrics/timeline.js';
 import type { WatchRange } from './explain.js';
-import { EventCounter, PageCounter, type EngineOutcome } from './outcome.js';
+import { EventCounter, type EngineOutcome } from './outcome.js';
 import { applyBatch, backendSection, createRun, newCursor, startTimelines, type BackendRun, type Cursor } from './runs.js';
 import { replayInWorkers } from './threads.js';
 import { TOOL_VERSION } from '../version.js';
@@ -122,17 +122,14 @@ async function replayInThread(trace: Trace, o: ReplayOptions): Promise<EngineOut
     onWarning: (text) => { warnings.push(text); o.onWarning?.(text); },
   }, cursor));
   startTimelines(cursor, runs);
-  const counter = new EventCounter(config.timing.eventNs);
-  const pages = new PageCounter(config.pageSize);
+  const counter = new EventCounter(config.timing.eventNs, config.pageSize);
   for await (const b of trace.batches) {
     applyBatch(runs, b, counter.events, cursor);
     counter.add(b);
-    pages.add(b);
     o.onProgress?.(counter.events);
   }
   return {
     sections: runs.map((r) => backendSection(r, o.watch !== undefined)),
-    pagesTouched: pages.pages,
     warnings,
     ...counter.totals(),
   };

@@ -12,7 +12,7 @@ import { packageUrl } from '../package-files.js';
 import { CdmError, ConfigError, ExitCode, TraceDataError, UsageError } from '../errors.js';
 import type { TimelineOptions } from '../metrics/timeline.js';
 import type { EventBatch, TraceInfo } from '../trace/events.js';
-import { EventCounter, PageCounter, type EngineOutcome } from './outcome.js';
+import { EventCounter, type EngineOutcome } from './outcome.js';
 import type { FromWorker, WorkerError } from './thread-protocol.js';
 
 /**
@@ -140,8 +140,7 @@ export async function replayInWorkers<T extends { info: TraceInfo; batches: Asyn
     throw e;
   }
 
-  const counter = new EventCounter(o.config.timing.eventNs);
-  const pages = new PageCounter(o.config.pageSize);
+  const counter = new EventCounter(o.config.timing.eventNs, o.config.pageSize);
   let sentStrings = 0;
   let readError: unknown = null;
   /**
@@ -152,8 +151,8 @@ export async function replayInWorkers<T extends { info: TraceInfo; batches: Asyn
     const strings = trace.info.strings.slice(sentStrings);
     sentStrings = trace.info.strings.length;
     const count = b.count;
-    const k = spare.findIndex((x) => x.byteLength === b.buffer.byteLength);
-    const buffer = b.swapBuffer(k >= 0 ? spare.splice(k, 1)[0] : new SharedArrayBuffer(b.buffer.byteLength));
+    const found = spare.findIndex((x) => x.byteLength === b.buffer.byteLength);
+    const buffer = b.swapBuffer(found >= 0 ? spare.splice(found, 1)[0] : new SharedArrayBuffer(b.buffer.byteLength));
     const shared = buffer instanceof SharedArrayBuffer;
     if (shared) readers.set(buffer, lanes.length);
     lanes.forEach((lane, k) => {
@@ -170,10 +169,9 @@ export async function replayInWorkers<T extends { info: TraceInfo; batches: Asyn
   try {
     for await (const b of trace.batches) {
       if (failed) break;
-      // Before send() takes the events away. The page count is the reader's: the workers are
-      // the slower side (the reader waits on them), and it keeps the lanes even.
+      // Before send() takes the events away. The counts are the reader's: the workers are the
+      // slower side (the reader waits on them), and it keeps the lanes even.
       counter.add(b);
-      pages.add(b);
       if (b.count > 0) await send(b);
       o.onProgress?.(counter.events);
     }
@@ -201,7 +199,7 @@ export async function replayInWorkers<T extends { info: TraceInfo; batches: Asyn
     if (r.type !== 'done') return;
     r.sections.forEach((s, j) => { sections[lanes[k].indices[j]] = s; });
   });
-  return { trace, outcome: { sections, pagesTouched: pages.pages, warnings: warnings.map((w) => w.text), ...counter.totals() } };
+  return { trace, outcome: { sections, warnings: warnings.map((w) => w.text), ...counter.totals() } };
 }
 
 /** The error a worker reported, as the class the in-thread engine would have thrown. */

@@ -83,7 +83,7 @@ function layout(capacity: number): { offsets: number[]; bytes: number } {
  * finish with it before pulling the next one (readers reuse the arrays), or take its events away
  * whole with swapBuffer().
  *
- * Every column lives in one ArrayBuffer, so a batch crosses to a worker thread as one transfer.
+ * Every column lives in one buffer, so the threaded engine hands a batch to its workers whole.
  * A column a reader never writes row by row holds a value set with fillColumn(), which a swapped-in
  * buffer gets too.
  *
@@ -126,7 +126,7 @@ export class EventBatch {
   /** Columns filled whole with fillColumn(): [column, value], latest last. */
   private readonly filled: [Column, number][] = [];
 
-  /** A batch over `buffer` (one of batchBytes(capacity), e.g. received from another thread), or a new one. */
+  /** A batch over `buffer` (EventBatch.bytes(capacity) long, e.g. received from another thread), or a new one. */
   constructor(readonly capacity = 4096, buffer?: ArrayBufferLike) {
     this.view(buffer ?? new ArrayBuffer(EventBatch.bytes(capacity)));
     if (!buffer) this.fillColumn('weight', 1);
